@@ -1,0 +1,28 @@
+/*
+ * Rendering results for people and for scripts: aligned tables, YAML and
+ * JSON.  The CLIs and the REST server render through these functions, so
+ * that a list looks the same wherever it comes from.
+ */
+#ifndef VNB_OUTPUT_H
+#define VNB_OUTPUT_H
+
+#include <stdio.h>
+#include <jansson.h>
+
+#include "kind.h"
+
+enum output_format {
+	OUTPUT_TABLE,
+	OUTPUT_YAML,
+	OUTPUT_JSON,
+};
+
+int	output_parse_format(const char *, enum output_format *);
+void	output_table(FILE *, const char *const *, json_t *);
+void	output_data(FILE *, enum output_format, const json_t *);
+void	output_objects(FILE *, enum output_format, const struct kind *,
+	    json_t *);
+void	output_object(FILE *, enum output_format, const struct kind *,
+	    const json_t *);
+
+#endif

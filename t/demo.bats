@@ -1,0 +1,13 @@
+#!/usr/bin/env bats
+# The README's demo runs from start to end and shows its results.
+
+load helpers
+
+@test "demo: runs to the end and shows the traffic it made" {
+	export VNB_DEMO_DIR="$BATS_TEST_TMPDIR/demo"
+	run sh "$VNB_SRCDIR/examples/demo.sh"
+	assert_success
+	assert_output --partial "Done: files are in $VNB_DEMO_DIR"
+	assert_output --partial "# total	2000	"
+	[ -s "$VNB_DEMO_DIR/traffic.pcap" ]
+}
