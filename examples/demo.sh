@@ -14,7 +14,11 @@ PATH="$builddir/bin:$builddir/t:$PATH"
 export PATH
 
 say() {
-	printf '\n\033[1m== %s\033[0m\n' "$*" 2>/dev/null || printf '\n== %s\n' "$*"
+	if [ -t 1 ]; then
+		printf '\n\033[1m== %s\033[0m\n' "$*"
+	else
+		printf '\n== %s\n' "$*"
+	fi
 }
 run() {
 	printf '$ %s\n' "$*"
@@ -32,11 +36,25 @@ run vnb-gentraffic -o traffic.pcap -S traffic.flows -n 2000 -f 50 -s 7
 tcpdump -nn -r traffic.pcap 2>/dev/null | head -n 5
 tail -n 1 traffic.flows
 
-say "Monitoring configuration"
-if have secmonctl; then
-	:
-else
-	echo "(secmonctl is not built yet)"
-fi
+say "Monitoring configuration: a store, the guide's example applied"
+VNB_STORE="$work/vnb.db"
+export VNB_STORE
+rm -f "$VNB_STORE" "$VNB_STORE-wal" "$VNB_STORE-shm"
+run secmonctl init
+echo '$ secmonctl apply -f examples/secmon.yaml'
+secmonctl apply -f "$srcdir/examples/secmon.yaml" | tail -n 1
+run secmonctl list rule
+run secmonctl list netflow-collector-set
+run secmonctl get netflow-config scope1
+
+say "Export: the same configuration back as YAML, ready for git"
+echo '$ secmonctl export --scope scope1 > secmon-export.yaml'
+secmonctl export --scope scope1 > secmon-export.yaml
+echo "$(grep -c '^kind:' secmon-export.yaml) documents in secmon-export.yaml"
+run secmonctl apply -f secmon-export.yaml
+
+say "A change, and what the history says about it"
+run secmonctl set rule Dataplane_TCP_Rule --priority 5
+run secmonctl history --limit 1
 
 say "Done: files are in $work"

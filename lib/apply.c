@@ -254,7 +254,7 @@ batch_prune(struct apply_batch *b, struct store *s, const char *tool,
 {
 	struct vnb_error	 err;
 	const struct kind	*k;
-	json_t			*all, *o, *sc, *deleted, *d;
+	json_t			*all, *o, *sc, *deleted, *d, **v;
 	const char		*scope, *name;
 	size_t			 i, j, m;
 	int			 rc = 0;
@@ -265,8 +265,18 @@ batch_prune(struct apply_batch *b, struct store *s, const char *tool,
 			diag_error(diag, NULL, "%s", err.msg);
 			return -1;
 		}
+
+		/*
+		 * The store lists kinds by name; kind order puts every user
+		 * after what it uses, so walking it backwards deletes users
+		 * first.
+		 */
+		v = xcalloc(json_array_size(all) + 1, sizeof(*v));
+		json_array_foreach(all, j, o)
+			v[j] = o;
+		qsort(v, json_array_size(all), sizeof(*v), export_compare);
 		for (j = json_array_size(all); j-- > 0 && rc == 0; ) {
-			o = json_array_get(all, j);
+			o = v[j];
 			k = kind_find(json_string_value(json_object_get(o,
 			    "kind")));
 			name = json_string_value(json_object_get(o, "name"));
@@ -288,6 +298,7 @@ batch_prune(struct apply_batch *b, struct store *s, const char *tool,
 			}
 			json_decref(deleted);
 		}
+		free(v);
 		json_decref(all);
 	}
 	return rc;

@@ -167,6 +167,22 @@ ctl_set_flag(struct ctl *c, const struct ctl_flag *fl, const char *value)
 	return 0;
 }
 
+/*
+ * Whether name is a field of the kind being created or set, such as a
+ * netflow-config's "version", rather than a global option.
+ */
+static int
+ctl_is_field(struct ctl *c, const char *name)
+{
+	const struct kind	*k;
+
+	if (c->verb == NULL || !(c->verb->opts & CTL_FIELDS) ||
+	    c->nargs == 0)
+		return 0;
+	k = kind_find_tool(c->tool->kinds, c->args[0]);
+	return k != NULL && kind_field(k, name) != NULL;
+}
+
 /* One "--name[=value]" argument; *i moves past a separate value. */
 static int
 ctl_long_option(struct ctl *c, int argc, char **argv, int *i)
@@ -179,10 +195,13 @@ ctl_long_option(struct ctl *c, int argc, char **argv, int *i)
 		*eq = '\0';
 		value = eq + 1;
 	}
-	if (strcmp(name, "store") == 0 || strcmp(name, "output") == 0 ||
+	if ((strcmp(name, "store") == 0 || strcmp(name, "output") == 0 ||
 	    strcmp(name, "help") == 0 || strcmp(name, "version") == 0 ||
-	    strcmp(name, "verbose") == 0)
+	    strcmp(name, "verbose") == 0) && !ctl_is_field(c, name)) {
+		if (eq != NULL)
+			*eq = '=';
 		return -1;	/* handled with the short options */
+	}
 
 	for (fl = ctl_flags; fl->name != NULL; fl++)
 		if (strcmp(fl->name, name) == 0)

@@ -83,7 +83,8 @@ output_data(FILE *fp, enum output_format fmt, const json_t *data)
 	}
 	buf_init(&b);
 	yaml_emit(&b, data);
-	fwrite(b.data, 1, b.len, fp);
+	if (b.len > 0)		/* an empty list emits nothing */
+		fwrite(b.data, 1, b.len, fp);
 	buf_free(&b);
 }
 

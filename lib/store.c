@@ -255,7 +255,8 @@ store_open(const char *where, int flags, struct vnb_error *err)
 	sqlite3_extended_result_codes(s->db, 1);
 	if (store_exec(s, "PRAGMA foreign_keys = ON", err) == -1 ||
 	    store_exec(s, "PRAGMA journal_mode = WAL", err) == -1 ||
-	    store_exec(s, "PRAGMA synchronous = NORMAL", err) == -1)
+	    store_exec(s, "PRAGMA synchronous = NORMAL", err) == -1 ||
+	    store_exec(s, "PRAGMA cache_size = -65536", err) == -1)
 		goto fail;
 	if (store_migrate(s, flags & STORE_CREATE, err) == -1)
 		goto fail;
@@ -424,23 +425,6 @@ store_get(struct store *s, const struct kind *k, const char *scope,
 	return obj;
 }
 
-int
-store_exists(struct store *s, const struct kind *k, const char *scope,
-    const char *name)
-{
-	sqlite3_stmt	*st;
-	int		 found;
-
-	if ((st = store_stmt(s, ST_GET)) == NULL)
-		return 0;
-	bind_text(st, 1, k->name);
-	bind_text(st, 2, scope_key(k, scope));
-	bind_text(st, 3, name);
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
-	return found;
-}
-
 static int
 store_uuid(struct store *s, const struct kind *k, const char *scope,
     const char *name, char *uuid)
@@ -460,6 +444,15 @@ store_uuid(struct store *s, const struct kind *k, const char *scope,
 	}
 	sqlite3_reset(st);
 	return found;
+}
+
+int
+store_exists(struct store *s, const struct kind *k, const char *scope,
+    const char *name)
+{
+	char	uuid[VNB_UUID_STRLEN];
+
+	return store_uuid(s, k, scope, name, uuid) == 1;
 }
 
 /*

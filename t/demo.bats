@@ -10,4 +10,7 @@ load helpers
 	assert_output --partial "Done: files are in $VNB_DEMO_DIR"
 	assert_output --partial "# total	2000	"
 	[ -s "$VNB_DEMO_DIR/traffic.pcap" ]
+	assert_output --partial "26 created, 0 updated, 0 deleted, 0 unchanged"
+	assert_output --partial "0 created, 0 updated, 0 deleted, 26 unchanged"
+	assert_output --partial "priority: 1 -> 5"
 }

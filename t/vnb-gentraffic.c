@@ -23,6 +23,7 @@
 #define GEN_SPORTS	64512	/* source ports 1024-65535 */
 #define GEN_SCRAMBLE	2654435761ULL	/* a prime: coprime with GEN_PAIRS */
 #define GEN_BAD_KINDS	14
+#define GEN_UNSET	UINT64_MAX	/* an option not given */
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -497,7 +498,10 @@ bad_base(const struct flow *fl, uint8_t proto, int v6, size_t payload,
 	return pkt_build(&f, &p, 0, f.isn, b);
 }
 
-/* Build broken frame number kind, from an untagged flow, in b. */
+/*
+ * Build broken frame number kind, from an untagged flow, in b.  It is one
+ * flat switch so that the kinds read in the order -M writes them.
+ */
 static size_t
 bad_build(const struct flow *fl, unsigned int kind, uint8_t *b)
 {
@@ -548,6 +552,7 @@ bad_build(const struct flow *fl, unsigned int kind, uint8_t *b)
 	case 9:		/* Hop-by-hop header of 88 bytes, 8 present. */
 		len = bad_base(fl, 17, 1, 0, b);
 		b[20] = 0;
+		/* Next header UDP, 11 units of 8 bytes, then PadN. */
 		memcpy(b + 54, "\x11\x0a\x01\x04\0\0\0\0", 8);
 		return len;
 	case 10:	/* A later fragment: valid, and no L4 header in it. */
@@ -640,12 +645,12 @@ static int
 gen_write(const struct gen_opts *o, FILE *fp)
 {
 	static uint8_t	 buf[GEN_SNAPLEN];
-	uint32_t	*seq;
+	uint32_t	*seq = NULL;
 	uint64_t	 i;
 	size_t		 len;
 	int		 rv = -1;
 
-	if ((seq = calloc(o->flows, sizeof(*seq))) == NULL)
+	if (!o->malformed && (seq = calloc(o->flows, sizeof(*seq))) == NULL)
 		err(1, "allocate sequence numbers");
 	if (pcap_header(fp) == -1)
 		goto out;
@@ -803,6 +808,9 @@ opt_check(struct gen_opts *o, const char *mix, const char *len)
 	o->minlen = range[0];
 	o->maxlen = range[1];
 
+	/* Without -q, the default share of 802.1Q flows yields to -Q. */
+	if (o->vlanpct == GEN_UNSET)
+		o->vlanpct = o->qinqpct > 90 ? 100 - o->qinqpct : 10;
 	if (o->vlanpct + o->qinqpct > 100)
 		errx(2, "tagged flows: -q %" PRIu64 " and -Q %" PRIu64
 		    " add up to more than 100", o->vlanpct, o->qinqpct);
@@ -821,7 +829,7 @@ opt_parse(int argc, char **argv, struct gen_opts *o)
 		{ 'q', "VLAN percentage", 0, 100, &o->vlanpct },
 		{ 'r', "packet rate", 1, 1000000, &o->rate },
 		{ 's', "seed", 0, UINT64_MAX, &o->seed },
-		{ 't', "start time", 0, 4000000000, &o->start }
+		{ 't', "start time", 0, 2000000000, &o->start }
 	};
 	const char		*mix = "60,30,10", *len = "64-1024";
 	size_t			 i;
@@ -878,7 +886,7 @@ main(int argc, char **argv)
 {
 	struct gen_opts	 o = {
 		.packets = 1000, .flows = 100, .seed = 1, .v6pct = 10,
-		.vlanpct = 10, .start = 1700000000, .rate = 100000
+		.vlanpct = GEN_UNSET, .start = 1700000000, .rate = 100000
 	};
 	const char	*out;
 	FILE		*fp;
@@ -891,6 +899,6 @@ main(int argc, char **argv)
 	if (fp != stdout && fclose(fp) == EOF)
 		err(1, "close '%s'", out);
 	if (o.summary != NULL && summary_write(&o, o.summary) == -1)
-		err(1, "summary '%s'", o.summary);
+		err(1, "write summary '%s'", o.summary);
 	return 0;
 }
