@@ -11,6 +11,7 @@
 struct apply_item {
 	const struct kind	*kind;
 	const struct ydoc	*doc;
+	const json_t		*root;		/* the object as written */
 	json_t			*obj;		/* canonical */
 	const char		*scope;
 	const char		*name;
@@ -66,7 +67,7 @@ batch_note_invalid(struct apply_batch *b, const struct kind *k,
 /* Validate one document and add it to the batch. */
 static void
 batch_add(struct apply_batch *b, const char *tool, const struct ydoc *doc,
-    struct diag *diag)
+    const json_t *root, struct diag *diag)
 {
 	const struct kind	*k;
 	const char		*kname;
@@ -75,14 +76,14 @@ batch_add(struct apply_batch *b, const char *tool, const struct ydoc *doc,
 	struct loc		 loc;
 	char			*key;
 
-	ydoc_locate(doc, doc->root, NULL, &loc);
-	if (!json_is_object(doc->root)) {
+	ydoc_locate(doc, root, NULL, &loc);
+	if (!json_is_object(root)) {
 		diag_error(diag, &loc, "a document must be a mapping with "
 		    "'kind' and 'name'");
 		return;
 	}
-	ydoc_locate(doc, doc->root, "kind", &loc);
-	if ((kname = json_string_value(json_object_get(doc->root,
+	ydoc_locate(doc, root, "kind", &loc);
+	if ((kname = json_string_value(json_object_get(root,
 	    "kind"))) == NULL) {
 		diag_error(diag, &loc, "'kind' is missing");
 		return;
@@ -96,14 +97,15 @@ batch_add(struct apply_batch *b, const char *tool, const struct ydoc *doc,
 		    k->tool);
 		return;
 	}
-	if ((obj = kind_validate(k, doc->root, doc, diag)) == NULL) {
-		batch_note_invalid(b, k, doc->root);
+	if ((obj = kind_validate(k, root, doc, diag)) == NULL) {
+		batch_note_invalid(b, k, root);
 		return;
 	}
 
 	it = &b->items[b->n];
 	it->kind = k;
 	it->doc = doc;
+	it->root = root;
 	it->obj = obj;
 	it->scope = json_string_value(json_object_get(obj, "scope"));
 	it->name = json_string_value(json_object_get(obj, "name"));
@@ -113,9 +115,8 @@ batch_add(struct apply_batch *b, const char *tool, const struct ydoc *doc,
 		struct loc	other;
 
 		ydoc_locate(b->items[json_integer_value(prev)].doc,
-		    b->items[json_integer_value(prev)].doc->root, NULL,
-		    &other);
-		ydoc_locate(doc, doc->root, "name", &loc);
+		    b->items[json_integer_value(prev)].root, NULL, &other);
+		ydoc_locate(doc, root, "name", &loc);
 		diag_error(diag, &loc, "%s '%s' is also defined at %s:%d",
 		    k->name, it->name, other.file, other.line);
 		json_decref(obj);
@@ -127,6 +128,25 @@ batch_add(struct apply_batch *b, const char *tool, const struct ydoc *doc,
 	if (strcmp(k->name, "scope") == 0)
 		json_array_append_new(b->scopes, json_string(it->name));
 	b->n++;
+}
+
+/*
+ * A document is one object, or a sequence of objects: the JSON form that
+ * export -o json writes.
+ */
+static void
+batch_add_doc(struct apply_batch *b, const char *tool, const struct ydoc *doc,
+    struct diag *diag)
+{
+	json_t	*item;
+	size_t	 i;
+
+	if (!json_is_array(doc->root)) {
+		batch_add(b, tool, doc, doc->root, diag);
+		return;
+	}
+	json_array_foreach(doc->root, i, item)
+		batch_add(b, tool, doc, item, diag);
 }
 
 struct resolve_ctx {
@@ -159,7 +179,7 @@ resolve_one(struct resolve_ctx *rc, const char *field, const struct kind *to,
 		return;
 	memset(&kc, 0, sizeof(kc));
 	kc.kind = rc->it->kind;
-	kc.in = rc->it->doc->root;
+	kc.in = rc->it->root;
 	kc.doc = rc->it->doc;
 	kc.diag = rc->diag;
 	kc.name = rc->it->name;
@@ -226,7 +246,7 @@ batch_write(struct apply_batch *b, struct store *s, struct apply_result *r,
 	for (i = 0; i < b->n; i++) {
 		it = &b->items[i];
 		if (store_put(s, it->kind, it->obj, &ch, NULL, &err) == -1) {
-			ydoc_locate(it->doc, it->doc->root, NULL, &loc);
+			ydoc_locate(it->doc, it->root, NULL, &loc);
 			diag_error(diag, &loc, "%s", err.msg);
 			return -1;
 		}
@@ -315,18 +335,21 @@ apply_docs(struct store *s, const char *tool, struct ydoc_set *set,
 {
 	struct apply_batch	b;
 	struct vnb_error	err;
-	size_t			i;
+	size_t			i, total = 0;
 	int			rc = -1;
 
 	memset(r, 0, sizeof(*r));
 	r->changes = json_array();
 	memset(&b, 0, sizeof(b));
-	b.items = xcalloc(set->n ? set->n : 1, sizeof(*b.items));
+	for (i = 0; i < set->n; i++)
+		total += json_is_array(set->docs[i].root) ?
+		    json_array_size(set->docs[i].root) : 1;
+	b.items = xcalloc(total ? total : 1, sizeof(*b.items));
 	b.index = json_object();
 	b.scopes = json_array();
 
 	for (i = 0; i < set->n; i++)
-		batch_add(&b, tool, &set->docs[i], diag);
+		batch_add_doc(&b, tool, &set->docs[i], diag);
 	batch_resolve(&b, s, diag);
 	if (diag->errors > 0)
 		goto out;

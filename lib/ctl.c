@@ -922,8 +922,8 @@ ctl_kinds(struct ctl *c)
 		}
 		if (k->flags & K_SCOPED)
 			json_array_append_new(rows, json_pack("[s,s,s,s]",
-			    "scope", "scope", k->flags & K_PER_SCOPE ?
-			    "required" : "required", "the scope it lives in"));
+			    "scope", "scope", "required",
+			    "the scope it lives in"));
 		for (f = k->fields; f->name != NULL; f++) {
 			row = ctl_field_row(f);
 			json_array_append_new(rows, row);

@@ -244,9 +244,9 @@ kind_name_ok(const char *s, struct vnb_error *err)
 	}
 	for (i = 0; i < len; i++) {
 		if (!isalnum((unsigned char)s[i]) &&
-		    strchr(" _.:@+-", s[i]) == NULL) {
+		    strchr(" _.@+-", s[i]) == NULL) {
 			vnb_error_set(err, "'%s': character '%c' is not "
-			    "allowed (use letters, digits, blank and _.:@+-)",
+			    "allowed (use letters, digits, blank and _.@+-)",
 			    s, s[i]);
 			return 0;
 		}

@@ -221,7 +221,8 @@ static const struct field netflow_config_fields[] = {
 };
 
 static const struct field netflow_monitor_fields[] = {
-	{ .name = "match", .type = FT_ENUM, .flags = F_LIST | F_COLUMN,
+	{ .name = "match", .type = FT_ENUM,
+	  .flags = F_REQUIRED | F_LIST | F_COLUMN,
 	  .values = match_values,
 	  .def = "source-address,destination-address,source-port,"
 	  "destination-port,protocol,tos,input-interface",

@@ -172,6 +172,9 @@ store_migrate(struct store *s, int create, struct vnb_error *err)
 	int	v, latest = (int)nitems(store_migrations);
 	char	pragma[64];
 
+	/* The common case, an up-to-date store, takes no write lock. */
+	if (store_schema_version(s) == latest)
+		return 0;
 	if (store_exec(s, "BEGIN IMMEDIATE", err) == -1)
 		return -1;
 	if ((v = store_schema_version(s)) == -1) {
