@@ -1,6 +1,7 @@
 /*
  * Apply and export: see apply.h.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,15 +139,26 @@ static void
 batch_add_doc(struct apply_batch *b, const char *tool, const struct ydoc *doc,
     struct diag *diag)
 {
-	json_t	*item;
-	size_t	 i;
+	json_t		*item;
+	struct loc	 loc;
+	char		 slot[32];
+	size_t		 i;
 
 	if (!json_is_array(doc->root)) {
 		batch_add(b, tool, doc, doc->root, diag);
 		return;
 	}
-	json_array_foreach(doc->root, i, item)
-		batch_add(b, tool, doc, item, diag);
+	json_array_foreach(doc->root, i, item) {
+		if (json_is_object(item)) {
+			batch_add(b, tool, doc, item, diag);
+			continue;
+		}
+		/* A scalar has no place of its own; its slot in the list has. */
+		snprintf(slot, sizeof(slot), "#%zu", i);
+		ydoc_locate(doc, doc->root, slot, &loc);
+		diag_error(diag, &loc, "a document must be a mapping with "
+		    "'kind' and 'name'");
+	}
 }
 
 struct resolve_ctx {
