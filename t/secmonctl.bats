@@ -45,9 +45,12 @@ assert_field() {
 	assert_equal "$(field "$1" "$2" "$3")" "$4"
 }
 
-# Delete an object and check that the store no longer has it.
+# Delete an object (of scope, if given) and check that the store no
+# longer has it.
 assert_deletes() {
-	local kind=$1 name=$2 where=${3:+ in scope \'$3\'}
+	local kind=$1 name=$2 where=""
+
+	[ -z "${3:-}" ] || where=" in scope '$3'"
 
 	run secmonctl delete "$kind" "$name"
 	assert_success
@@ -1127,8 +1130,13 @@ EOF
 	    "bad.yaml:8:7: source 'vm' is also defined at bad.yaml:1"
 
 	# Across files too.
-	printf 'kind: source\nscope: scope1\nname: vm\nmac: "02:00:00:00:00:09"\n' > a.yaml
-	printf -- '---\nkind: source\nscope: scope1\nname: vm\nmac: "02:00:00:00:00:09"\n' > b.yaml
+	cat > a.yaml <<'EOF'
+kind: source
+scope: scope1
+name: vm
+mac: "02:00:00:00:00:09"
+EOF
+	{ echo ---; cat a.yaml; } > b.yaml
 	before=$(store_state)
 	run secmonctl apply -f a.yaml -f b.yaml
 	assert_failure 1
@@ -1145,7 +1153,12 @@ EOF
 	printf 'kind: source\nname: vm\nmac: "02:00:00:00:00:09"\n' > bad.yaml
 	assert_apply_refused bad.yaml "bad.yaml:1:1: source 'vm': scope: is required"
 
-	printf 'kind: source\nscope: nowhere\nname: vm\nmac: "02:00:00:00:00:09"\n' > bad.yaml
+	cat > bad.yaml <<'EOF'
+kind: source
+scope: nowhere
+name: vm
+mac: "02:00:00:00:00:09"
+EOF
 	assert_apply_refused bad.yaml "bad.yaml:2:8: source 'vm': scope: no scope 'nowhere'"
 
 	# References resolve inside the object's own scope.
@@ -1282,8 +1295,16 @@ for d in docs:
 
 @test "secmonctl: apply --prune deletes what the files no longer hold" {
 	secmonctl apply -f "$EXAMPLE" >/dev/null
-	printf -- '---\nkind: scope\nname: other\n---\nkind: source\nscope: other\nname: PDN\nmac: "02:00:00:00:00:30"\n' > other.yaml
-	secmonctl apply -f other.yaml >/dev/null
+	secmonctl apply -f - >/dev/null <<'EOF'
+---
+kind: scope
+name: other
+---
+kind: source
+scope: other
+name: PDN
+mac: "02:00:00:00:00:30"
+EOF
 	secmonctl export --scope scope1 |
 	    drop_docs PDN_TCP_balanced NF_Collectorset PDN_sampled \
 	    SF_Collector > kept.yaml
@@ -1600,8 +1621,15 @@ usage: secmonctl get KIND NAME [--scope SCOPE] [--with-secrets]"
 big_file() {
 	printf -- '---\nkind: scope\nname: %s\n' "$1"
 	for i in $(seq 1 500); do
-		printf -- '---\nkind: classification\nscope: %s\nname: c%d\nsource-ip: 192.0.2.%d\nprotocol: udp\ndestination-port: %d\n' \
-		    "$1" "$i" $((i % 256)) $((1000 + i))
+		cat <<EOF
+---
+kind: classification
+scope: $1
+name: c$i
+source-ip: 192.0.2.$((i % 256))
+protocol: udp
+destination-port: $((1000 + i))
+EOF
 	done
 }
 
