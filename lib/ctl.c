@@ -206,10 +206,6 @@ ctl_long_option(struct ctl *c, int argc, char **argv, int *i)
 	for (fl = ctl_flags; fl->name != NULL; fl++)
 		if (strcmp(fl->name, name) == 0)
 			break;
-	if (fl->name == NULL || !fl->takes_value || value != NULL ||
-	    fl->opt == CTL_FILE) {
-		/* A field, or a flag with its value after '='. */
-	}
 	if (fl->name != NULL && fl->takes_value && value == NULL) {
 		if (*i + 1 >= argc)
 			return ctl_bad_usage(c, "--%s needs a value", name);
