@@ -14,6 +14,7 @@ struct apply_item {
 	const struct ydoc	*doc;
 	const json_t		*root;		/* the object as written */
 	json_t			*obj;		/* canonical */
+	json_t			*stored;	/* as stored, if it matters */
 	const char		*scope;
 	const char		*name;
 };
@@ -23,6 +24,7 @@ struct apply_batch {
 	size_t			 n;
 	json_t			*index;		/* "kind\x1fscope\x1fname" */
 	json_t			*scopes;	/* scope names in the batch */
+	json_t			*looked_up;	/* store objects, by key */
 };
 
 static char *
@@ -36,11 +38,14 @@ batch_free(struct apply_batch *b)
 {
 	size_t	i;
 
-	for (i = 0; i < b->n; i++)
+	for (i = 0; i < b->n; i++) {
 		json_decref(b->items[i].obj);
+		json_decref(b->items[i].stored);
+	}
 	free(b->items);
 	json_decref(b->index);
 	json_decref(b->scopes);
+	json_decref(b->looked_up);
 }
 
 /*
@@ -227,6 +232,55 @@ batch_resolve(struct apply_batch *b, struct store *s, struct diag *diag)
 	}
 }
 
+struct lookup_ctx {
+	struct apply_batch	*b;
+	struct store		*s;
+};
+
+/* An object of the batch, or else of the store: see kind_lookup(). */
+static const json_t *
+batch_lookup(void *arg, const struct kind *k, const char *scope,
+    const char *name)
+{
+	struct lookup_ctx	*lc = arg;
+	json_t			*v, *o;
+	char			*key;
+
+	key = batch_key(k->name, scope, name);
+	if ((v = json_object_get(lc->b->index, key)) != NULL) {
+		free(key);
+		return json_is_integer(v) ?
+		    lc->b->items[json_integer_value(v)].obj : NULL;
+	}
+	if ((o = json_object_get(lc->b->looked_up, key)) == NULL &&
+	    (o = store_get(lc->s, k, scope, name, NULL)) != NULL)
+		json_object_set_new(lc->b->looked_up, key, o);
+	free(key);
+	return o;
+}
+
+/*
+ * The checks that span objects, now that every reference resolves; and
+ * the stored form of the objects whose kinds keep fields from it.
+ */
+static void
+batch_check_refs(struct apply_batch *b, struct store *s, struct diag *diag)
+{
+	struct lookup_ctx	 lc = { b, s };
+	struct kind_lookup	 lookup = { batch_lookup, &lc };
+	struct apply_item	*it;
+	size_t			 i;
+
+	for (i = 0; i < b->n; i++) {
+		it = &b->items[i];
+		if (!kind_needs_stored(it->kind))
+			continue;
+		it->stored = store_get(s, it->kind, it->scope, it->name, NULL);
+		kind_check_refs(it->kind, it->obj, it->root, it->doc,
+		    it->stored, &lookup, diag);
+	}
+}
+
 static int
 item_compare(const void *a, const void *b)
 {
@@ -257,7 +311,9 @@ batch_write(struct apply_batch *b, struct store *s, struct apply_result *r,
 	qsort(b->items, b->n, sizeof(*b->items), item_compare);
 	for (i = 0; i < b->n; i++) {
 		it = &b->items[i];
-		if (store_put(s, it->kind, it->obj, &ch, NULL, &err) == -1) {
+		if (kind_complete(it->kind, it->obj, it->stored,
+		    &err) == -1 ||
+		    store_put(s, it->kind, it->obj, &ch, NULL, &err) == -1) {
 			ydoc_locate(it->doc, it->root, NULL, &loc);
 			diag_error(diag, &loc, "%s", err.msg);
 			return -1;
@@ -359,6 +415,7 @@ apply_docs(struct store *s, const char *tool, struct ydoc_set *set,
 	b.items = xcalloc(total ? total : 1, sizeof(*b.items));
 	b.index = json_object();
 	b.scopes = json_array();
+	b.looked_up = json_object();
 
 	for (i = 0; i < set->n; i++)
 		batch_add_doc(&b, tool, &set->docs[i], diag);
@@ -370,7 +427,10 @@ apply_docs(struct store *s, const char *tool, struct ydoc_set *set,
 		diag_error(diag, NULL, "%s", err.msg);
 		goto out;
 	}
-	if (batch_write(&b, s, r, diag) == -1 ||
+
+	/* In the transaction, so that what is checked is what is written. */
+	batch_check_refs(&b, s, diag);
+	if (diag->errors > 0 || batch_write(&b, s, r, diag) == -1 ||
 	    (flags & APPLY_PRUNE && batch_prune(&b, s, tool, r, diag) == -1)) {
 		store_rollback(s);
 		goto out;

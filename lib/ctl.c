@@ -373,6 +373,7 @@ ctl_main(const struct ctl_tool *tool, int argc, char **argv)
 	c.args = xcalloc(argc + 1, sizeof(*c.args));
 	c.fields = json_object();
 	c.unset = json_array();
+	c.looked_up = json_object();
 	log_init(tool->prog, 1, 0);
 
 	if ((rc = ctl_parse(&c, argc, argv)) != 0)
@@ -389,6 +390,7 @@ ctl_main(const struct ctl_tool *tool, int argc, char **argv)
 	store_close(c.store);
 	json_decref(c.fields);
 	json_decref(c.unset);
+	json_decref(c.looked_up);
 	free(c.args);
 	free(c.files);
 	free(c.scope_found);
@@ -633,6 +635,10 @@ ctl_fields_into(struct ctl *c, const struct kind *k, json_t *doc)
 			    hint ? hint : "", hint ? "'?)" : "");
 			return -1;
 		}
+		if (f->flags & F_READONLY) {
+			log_warnx("--%s is read-only: VNB sets it", key);
+			return -1;
+		}
 		if (!(f->flags & F_LIST)) {
 			json_object_set(doc, key, v);
 			continue;
@@ -648,6 +654,49 @@ ctl_fields_into(struct ctl *c, const struct kind *k, json_t *doc)
 		json_object_set_new(doc, key, arr);
 	}
 	return 0;
+}
+
+/* An object of the store, for checks that span objects. */
+static const json_t *
+ctl_lookup(void *arg, const struct kind *k, const char *scope,
+    const char *name)
+{
+	struct ctl	*c = arg;
+	json_t		*o;
+	char		*key;
+
+	key = xasprintf("%s\x1f%s\x1f%s", k->name, scope ? scope : "", name);
+	if ((o = json_object_get(c->looked_up, key)) == NULL &&
+	    (o = store_get(c->store, k, scope, name, NULL)) != NULL)
+		json_object_set_new(c->looked_up, key, o);
+	free(key);
+	return o;
+}
+
+/*
+ * The checks against other objects, and the fields kept from the stored
+ * object or generated: inside the transaction that writes obj.
+ */
+static int
+ctl_complete(struct ctl *c, const struct kind *k, json_t *obj,
+    const json_t *doc, struct diag *diag)
+{
+	struct kind_lookup	 lookup = { ctl_lookup, c };
+	struct vnb_error	 err;
+	json_t			*stored;
+	const char		*scope;
+	int			 before = diag->errors;
+
+	if (!kind_needs_stored(k))
+		return 0;
+	scope = json_string_value(json_object_get(obj, "scope"));
+	stored = store_get(c->store, k, scope, c->args[1], NULL);
+	kind_check_refs(k, obj, doc, NULL, stored, &lookup, diag);
+	if (diag->errors == before &&
+	    kind_complete(k, obj, stored, &err) == -1)
+		diag_error(diag, NULL, "%s", err.msg);
+	json_decref(stored);
+	return diag->errors == before ? 0 : -1;
 }
 
 static int
@@ -673,6 +722,10 @@ ctl_put(struct ctl *c, const struct kind *k, json_t *doc, int create)
 		store_rollback(c->store);
 		diag_error(&diag, NULL, "%s '%s' already exists%s", k->name,
 		    c->args[1], ctl_where(scope, where, sizeof(where)));
+		goto out;
+	}
+	if (ctl_complete(c, k, obj, doc, &diag) == -1) {
+		store_rollback(c->store);
 		goto out;
 	}
 	if (store_put(c->store, k, obj, &ch, NULL, &err) == -1 ||
@@ -886,6 +939,8 @@ ctl_field_row(const struct field *f)
 	if (f->flags & F_LIST)
 		buf_puts(&type, ",...");
 	row = json_pack("[s,s,s,s]", f->name, type.data ? type.data : "",
+	    f->flags & F_READONLY ? "read-only" :
+	    f->flags & F_GENERATED ? "generated" :
 	    f->flags & F_REQUIRED ? "required" : f->def ? f->def : "",
 	    f->doc ? f->doc : "");
 	buf_free(&type);

@@ -46,6 +46,7 @@ struct ctl {
 	size_t			 nargs;
 	json_t			*fields;	/* {"field": "value"} */
 	json_t			*unset;		/* ["field"] */
+	json_t			*looked_up;	/* objects read for checks */
 	struct store		*store;
 };
 

@@ -329,13 +329,15 @@ value_duration(const struct field *f, const char *s, struct vnb_error *err)
 static json_t *
 value_size(const struct field *f, const char *s, struct vnb_error *err)
 {
+	char		lo[PARSE_STRLEN], hi[PARSE_STRLEN];
 	uint64_t	v;
 
 	if (parse_size(s, &v, err) == -1)
 		return NULL;
 	if (v < (uint64_t)f->min || v > (uint64_t)f->max) {
-		vnb_error_set(err, "'%s' is out of range %" PRId64 "-%" PRId64
-		    " bytes", s, f->min, f->max);
+		vnb_error_set(err, "'%s' is out of range %s-%s bytes", s,
+		    fmt_size((uint64_t)f->min, lo, sizeof(lo)),
+		    fmt_size((uint64_t)f->max, hi, sizeof(hi)));
 		return NULL;
 	}
 	return json_integer((json_int_t)v);
@@ -632,7 +634,9 @@ kind_check_unknown(struct kind_ctx *ctx)
  * Validate in as an object of kind k and return it in canonical form,
  * with defaults filled in, or NULL after adding every problem to diag.
  * Fields the kind generates (a PSK, say) that are not given stay absent;
- * the store fills them in.
+ * kind_complete() fills them in before the object is stored.  Read-only
+ * fields are the tools' to set: export writes them, so a document may
+ * hold them, but their values are ignored.
  */
 json_t *
 kind_validate(const struct kind *k, const json_t *in, const struct ydoc *doc,
@@ -660,6 +664,8 @@ kind_validate(const struct kind *k, const json_t *in, const struct ydoc *doc,
 	kind_check_unknown(&ctx);
 
 	for (f = k->fields; f->name != NULL; f++) {
+		if (f->flags & F_READONLY)
+			continue;
 		v = json_object_get(in, f->name);
 		if (v == NULL || json_is_null(v)) {
 			if (f->def == NULL) {
@@ -781,4 +787,92 @@ kind_refs(const struct kind *k, const json_t *obj,
 		}
 	}
 	return n;
+}
+
+/*
+ * Whether the object as stored matters before an object of kind k is
+ * written: for checks against other objects, and to keep the fields the
+ * tools set or generated.
+ */
+int
+kind_needs_stored(const struct kind *k)
+{
+	const struct field	*f;
+
+	if (k->check_refs != NULL || k->generate != NULL)
+		return 1;
+	for (f = k->fields; f->name != NULL; f++)
+		if (f->flags & (F_READONLY | F_GENERATED))
+			return 1;
+	return 0;
+}
+
+/*
+ * Run the kind's checks against other objects on obj, canonical and with
+ * every reference resolved.  root and doc are where obj came from (NULL
+ * doc: the command line), stored is the object as stored (NULL: new).
+ */
+void
+kind_check_refs(const struct kind *k, json_t *obj, const json_t *root,
+    const struct ydoc *doc, const json_t *stored,
+    const struct kind_lookup *lookup, struct diag *diag)
+{
+	struct kind_ctx	ctx;
+
+	if (k->check_refs == NULL)
+		return;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.kind = k;
+	ctx.in = root;
+	ctx.doc = doc;
+	ctx.diag = diag;
+	ctx.scope = json_string_value(json_object_get(obj, "scope"));
+	ctx.name = json_string_value(json_object_get(obj, "name"));
+	ctx.stored = stored;
+	ctx.lookup = lookup;
+	k->check_refs(&ctx, obj);
+}
+
+/* An object that the object being checked may refer to, or NULL. */
+const json_t *
+kind_lookup(struct kind_ctx *ctx, const char *kind, const char *name)
+{
+	const struct kind	*k;
+
+	if (ctx->lookup == NULL || name == NULL ||
+	    (k = kind_find(kind)) == NULL)
+		return NULL;
+	return ctx->lookup->get(ctx->lookup->arg, k,
+	    k->flags & K_SCOPED ? ctx->scope : NULL, name);
+}
+
+/*
+ * Make obj ready to store over stored (NULL: a new object): read-only
+ * and secret fields it lacks keep their stored values, and generated
+ * fields that are neither given nor stored are generated.
+ */
+int
+kind_complete(const struct kind *k, json_t *obj, const json_t *stored,
+    struct vnb_error *err)
+{
+	const struct field	*f;
+	json_t			*v;
+
+	for (f = k->fields; f->name != NULL; f++) {
+		if (json_object_get(obj, f->name) != NULL)
+			continue;
+		if (f->flags & (F_READONLY | F_SECRET) && stored != NULL &&
+		    (v = json_object_get(stored, f->name)) != NULL) {
+			json_object_set(obj, f->name, v);
+			continue;
+		}
+		if (f->flags & F_GENERATED && k->generate != NULL &&
+		    k->generate(k, f, obj, err) == -1) {
+			vnb_error_prefix(err, "%s '%s': %s", k->name,
+			    json_string_value(json_object_get(obj, "name")),
+			    f->name);
+			return -1;
+		}
+	}
+	return 0;
 }

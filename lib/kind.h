@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "diag.h"
+#include "error.h"
 
 enum field_type {
 	FT_STRING,		/* free text on one line */
@@ -46,7 +47,7 @@ enum field_type {
 #define F_WEIGHT	0x0008	/* F_LIST of FT_REF: members with weights */
 #define F_GENERATED	0x0010	/* filled in by the kind when not given */
 #define F_COLUMN	0x0020	/* shown as a column by "list" */
-#define F_READONLY	0x0040	/* set by the tools, not by the user */
+#define F_READONLY	0x0040	/* set by the tools; ignored in input */
 #define F_ANY		0x0080	/* FT_PREFIX, FT_MAC: "any" is allowed */
 
 struct field {
@@ -82,13 +83,31 @@ struct kind_ctx {
 	struct diag		*diag;
 	const char		*scope;
 	const char		*name;
+	const json_t		*stored;	/* check_refs: NULL if new */
+	const struct kind_lookup *lookup;	/* check_refs only */
+};
+
+/*
+ * How checks that span objects find the objects they need: those of the
+ * batch being applied first, then those of the store.  get returns a
+ * borrowed reference, or NULL if there is no such object.
+ */
+struct kind_lookup {
+	const json_t	*(*get)(void *, const struct kind *, const char *,
+			    const char *);
+	void		*arg;
 };
 
 /*
  * Checks that span fields: the object has passed the per-field checks
- * and holds canonical values.
+ * and holds canonical values.  A kind's check_refs runs later, once every
+ * reference is known to resolve, and may look the referents up.
  */
 typedef void	kind_check_fn(struct kind_ctx *, json_t *);
+
+/* Fill in one F_GENERATED field that is neither given nor stored. */
+typedef int	kind_generate_fn(const struct kind *, const struct field *,
+		    json_t *, struct vnb_error *);
 
 struct kind {
 	const char		*name;		/* "classification" */
@@ -97,6 +116,8 @@ struct kind {
 	const char		*doc;
 	const struct field	*fields;	/* ends with FIELD_END */
 	kind_check_fn		*check;
+	kind_check_fn		*check_refs;
+	kind_generate_fn	*generate;
 };
 
 #define FIELD_END	{ .name = NULL }
@@ -124,5 +145,13 @@ json_t	*kind_strip_secrets(const struct kind *, const json_t *);
 json_t	*kind_fields_only(const struct kind *, const json_t *);
 int	 kind_refs(const struct kind *, const json_t *,
 	    void (*)(const struct field *, const char *, void *), void *);
+
+int	 kind_needs_stored(const struct kind *);
+void	 kind_check_refs(const struct kind *, json_t *, const json_t *,
+	    const struct ydoc *, const json_t *, const struct kind_lookup *,
+	    struct diag *);
+const json_t *kind_lookup(struct kind_ctx *, const char *, const char *);
+int	 kind_complete(const struct kind *, json_t *, const json_t *,
+	    struct vnb_error *);
 
 #endif

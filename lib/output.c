@@ -170,3 +170,43 @@ output_object(FILE *fp, enum output_format fmt, const struct kind *k,
 		free(text);
 	}
 }
+
+void
+output_stream_begin(struct output_stream *st, FILE *fp,
+    enum output_format fmt)
+{
+	st->fp = fp;
+	st->fmt = fmt;
+	st->n = 0;
+	if (fmt == OUTPUT_JSON)
+		fputc('[', fp);
+}
+
+/* One item, indented as json_dumps() indents the items of an array. */
+void
+output_stream_item(struct output_stream *st, const json_t *item)
+{
+	char	*s, *line, *next;
+
+	if (st->fmt != OUTPUT_JSON) {
+		output_data(st->fp, st->fmt, item);
+		st->n++;
+		return;
+	}
+	s = json_dumps(item, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+	    JSON_ENCODE_ANY);
+	fputs(st->n++ ? ",\n" : "\n", st->fp);
+	for (line = s; line != NULL; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		fprintf(st->fp, "  %s%s", line, next ? "\n" : "");
+	}
+	free(s);
+}
+
+void
+output_stream_end(struct output_stream *st)
+{
+	if (st->fmt == OUTPUT_JSON)
+		fputs(st->n ? "\n]\n" : "]\n", st->fp);
+}
