@@ -57,4 +57,23 @@ say "A change, and what the history says about it"
 run secmonctl set rule Dataplane_TCP_Rule --priority 5
 run secmonctl history --limit 1
 
+say "Flush: the scope becomes generation 1 of the dataplane's document"
+flush() {
+	printf '$ vnb-flush %s\n' "$*"
+	vnb-flush -o "$work/scope1.yaml" --run-dir "$work/run" "$@"
+}
+flush scope1
+sed -n '/^generation:/p; /^hash:/p' scope1.yaml
+echo "$(grep -c '^- name:' scope1.yaml) associations in scope1.yaml"
+
+say "A staged change: invisible until flushed, shown by --diff"
+run secmonctl set rule Dataplane_UDP_Rule --truncate 256
+flush --diff scope1 | head -n 12
+flush scope1
+flush --list scope1
+
+say "Rollback: generation 1 again, as generation 3"
+flush --rollback scope1 1
+flush --list scope1
+
 say "Done: files are in $work"
