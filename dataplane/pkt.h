@@ -22,7 +22,8 @@ enum pkt_error {
 	PKT_ERR_IPV4,		/* bad version, header length or total length */
 	PKT_ERR_IPV6,		/* bad version or payload length */
 	PKT_ERR_EXTHDR,		/* IPv6 extension headers cut short or too many */
-	PKT_ERR_L4,		/* TCP, UDP, SCTP or ICMP header cut short */
+	PKT_ERR_L4,		/* TCP, UDP, SCTP or ICMP header cut short, or
+				   UDP length below 8 or past the datagram */
 	PKT_ERR_MAX
 };
 
@@ -31,7 +32,15 @@ const char	*pkt_error_name(enum pkt_error);
 /*
  * Fill info from the frame at data, len bytes long.  Returns PKT_OK, or
  * the reason the frame is malformed; info then holds what was parsed
- * before the problem, and the frame must not be classified.
+ * before the problem, and the frame must not be classified.  Every field
+ * is set either way: what the frame does not have is zero.
+ *
+ * Either TPID, 0x8100 or 0x88a8, makes a tag in either place; vlan is the
+ * outer tag's ID.  Bytes after the IP datagram are Ethernet padding, and
+ * the upper-layer header must fit in the datagram.  l4_offset is also set
+ * for a protocol the parser does not look into (GRE, ESP), but not after
+ * IPv6's no next header or in a fragment other than the first.  Checksums
+ * are not verified.
  */
 enum pkt_error	 pkt_parse(const uint8_t *data, uint32_t len,
 		    struct vnb_pkt_info *info);
