@@ -210,7 +210,7 @@ pkt_parse_ipv6_ext(const uint8_t *data, uint32_t off, uint32_t end,
 			return pkt_parse_l4(data, off, end, info);
 		}
 
-		/* Every extension header is a multiple of 8 bytes, AH too. */
+		/* No extension header is shorter than 8 bytes, AH included. */
 		ext = data + off;
 		if (n == PKT_MAX_EXTHDRS || end - off < 8)
 			return PKT_ERR_EXTHDR;
