@@ -17,4 +17,9 @@ load helpers
 	assert_output --partial "+      truncate: 256"
 	assert_output --partial "scope 'scope1': generation 3 is active"
 	grep -q '^origin: rollback to 1$' "$VNB_DEMO_DIR/scope1.yaml"
+	if [ -x "$VNB_BUILDDIR/dataplane/vnb-dataplane" ]; then
+		assert_output --regexp "rule tcp-head \(policy p\): [1-9][0-9]* hits"
+		assert_output --regexp "plugin rawforward: [1-9][0-9]* packets, written [1-9]"
+		[ "$(stat -c %s "$VNB_DEMO_DIR/matched.pcap")" -gt 24 ]
+	fi
 }

@@ -192,9 +192,12 @@ struct vnb_plugin {
 	void	 (*counters)(void *inst, vnb_counter_fn *emit, void *arg);
 
 	/*
-	 * Free an instance no worker uses any more.  next is the instance of
-	 * the generation that replaced it, or NULL when the dataplane stops:
-	 * then send or write out whatever is still held.
+	 * Free an instance no worker uses any more.  next is the instance
+	 * that carries on: the one of the generation that replaced it, or,
+	 * when a new generation could not be built, the running instance the
+	 * failed one was made beside.  next is NULL when the dataplane stops
+	 * or the plugin is no longer used: then send or write out whatever
+	 * is still held.
 	 */
 	void	 (*fini)(void *inst, void *next);
 };
