@@ -10,7 +10,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 builddir=${VNB_BUILDDIR:-$top}
 srcdir=${VNB_SRCDIR:-$top}
 work=${VNB_DEMO_DIR:-$PWD/vnb-demo}
-PATH="$builddir/bin:$builddir/t:$PATH"
+PATH="$builddir/bin:$builddir/dataplane:$builddir/t:$PATH"
 export PATH
 
 say() {
@@ -56,5 +56,85 @@ run secmonctl apply -f secmon-export.yaml
 say "A change, and what the history says about it"
 run secmonctl set rule Dataplane_TCP_Rule --priority 5
 run secmonctl history --limit 1
+
+say "Flush: the scope becomes generation 1 of the dataplane's document"
+flush() {
+	printf '$ vnb-flush %s\n' "$*"
+	vnb-flush -o "$work/scope1.yaml" --run-dir "$work/run" "$@"
+}
+flush scope1
+sed -n '/^generation:/p; /^hash:/p' scope1.yaml
+echo "$(grep -c '^- name:' scope1.yaml) associations in scope1.yaml"
+
+say "A staged change: invisible until flushed, shown by --diff"
+run secmonctl set rule Dataplane_UDP_Rule --truncate 256
+flush --diff scope1 | head -n 12
+flush scope1
+flush --list scope1
+
+say "Rollback: generation 1 again, as generation 3"
+flush --rollback scope1 1
+flush --list scope1
+
+if have vnb-dataplane && have cc; then
+	say "The dataplane: the demo traffic through a scope of its own"
+	# The busiest sender of the traffic becomes the source.
+	mac=$(awk -F'\t' '!/^#/ { n[$8] += $11 } END {
+	    for (m in n) if (n[m] > best) { best = n[m]; top = m }
+	    print top }' traffic.flows)
+	cat >lab.yaml <<-END
+	kind: scope
+	name: lab
+	rawforward: enable
+	---
+	kind: source
+	scope: lab
+	name: busy
+	mac: "$mac"
+	---
+	kind: classification
+	scope: lab
+	name: tcp
+	protocol: tcp
+	---
+	kind: rule
+	scope: lab
+	name: tcp-head
+	classification: tcp
+	priority: 10
+	truncate: 96
+	---
+	kind: policy
+	scope: lab
+	name: p
+	rules: [tcp-head]
+	---
+	kind: rawforward-collector
+	scope: lab
+	name: analyzer
+	address: 203.0.113.50
+	encapsulation: vxlan
+	vni: 100
+	---
+	kind: rawforward-association
+	scope: lab
+	name: busy-tcp
+	source: busy
+	policy: p
+	collector: analyzer
+	END
+	run secmonctl apply -f lab.yaml
+	printf '$ vnb-flush lab\n'
+	vnb-flush -o "$work/lab-dataplane.yaml" --run-dir "$work/run" lab
+	echo '$ cc -shared -fPIC -o pcapwrite.so examples/plugins/pcapwrite.c'
+	cc -shared -fPIC -O2 -I"$srcdir/dataplane" -o pcapwrite.so \
+	    "$srcdir/examples/plugins/pcapwrite.c"
+	run vnb-dataplane -d -c lab-dataplane.yaml --pcap traffic.pcap \
+	    --idle-exit 500ms \
+	    --plugin "rawforward=$work/pcapwrite.so,file=matched.pcap"
+	tcpdump -nn -e -r matched.pcap 2>/dev/null | head -n 3
+else
+	say "The dataplane: skipped (built without DPDK, or no C compiler)"
+fi
 
 say "Done: files are in $work"

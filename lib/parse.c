@@ -10,11 +10,13 @@
  * whether "010" was meant as ten or as octal eight.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "parse.h"
 #include "util.h"
@@ -1046,6 +1048,51 @@ fmt_size(uint64_t bytes, char *buf, size_t len)
 	}
 	snprintf(buf, len, "%ju", (uintmax_t)bytes);
 	return buf;
+}
+
+/*
+ * Times are kept in UTC with milliseconds, in a form that sorts as text in
+ * time order.
+ */
+const char *
+fmt_time(const struct timespec *ts, char *buf, size_t len)
+{
+	struct tm	tm;
+	char		base[32];
+
+	gmtime_r(&ts->tv_sec, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%.20s.%03ldZ", base, ts->tv_nsec / 1000000 % 1000);
+	return buf;
+}
+
+int
+parse_time(const char *s, struct timespec *ts, struct vnb_error *err)
+{
+	struct tm	 tm;
+	const char	*p;
+	long		 ms = 0;
+	int		 i;
+
+	memset(&tm, 0, sizeof(tm));
+	if ((p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
+		goto bad;
+	if (*p == '.') {
+		for (i = 0, p++; i < 3; i++, p++) {
+			if (!isdigit((unsigned char)*p))
+				goto bad;
+			ms = ms * 10 + (*p - '0');
+		}
+	}
+	if (strcmp(p, "Z") != 0)
+		goto bad;
+	ts->tv_sec = timegm(&tm);
+	ts->tv_nsec = ms * 1000000;
+	return 0;
+ bad:
+	vnb_error_set(err, "'%s' is not a UTC time like "
+	    "2026-12-03T19:40:05.250Z", s);
+	return -1;
 }
 
 int

@@ -23,6 +23,7 @@
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "error.h"
 
@@ -89,6 +90,8 @@ int	parse_duration(const char *, uint64_t *, struct vnb_error *);
  */
 int	parse_size(const char *, uint64_t *, struct vnb_error *);
 int	parse_bool(const char *, int *, struct vnb_error *);
+/* A UTC time as fmt_time() prints it: "2026-12-03T19:40:05.250Z". */
+int	parse_time(const char *, struct timespec *, struct vnb_error *);
 
 /*
  * The formatters write the canonical form, which the matching parser reads
@@ -104,6 +107,7 @@ const char	*fmt_port_range(const struct vnb_port_range *, char *,
 const char	*fmt_protocol(int, char *, size_t);
 const char	*fmt_duration(uint64_t, char *, size_t);
 const char	*fmt_size(uint64_t, char *, size_t);
+const char	*fmt_time(const struct timespec *, char *, size_t);
 
 /* A prefix of family 0 ("any") contains and overlaps everything. */
 int	prefix_contains(const struct vnb_prefix *, const struct vnb_addr *);

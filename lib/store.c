@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <sqlite3.h>
 
+#include "parse.h"
 #include "store.h"
 #include "util.h"
 #include "vnbuuid.h"
@@ -59,6 +60,26 @@ static const char *const store_migrations[] = {
 	"  uuid TEXT NOT NULL,"
 	"  changes TEXT);"
 	"CREATE INDEX history_by_txn ON history(txn);",
+
+	/*
+	 * A generation is a scope compiled by vnb-flush.  The newest one of
+	 * a scope is the active one; "pending" waits for confirmation until
+	 * its deadline, "expired" was not confirmed in time and has been
+	 * undone, "superseded" was replaced before it was confirmed.
+	 */
+	"CREATE TABLE generations ("
+	"  scope TEXT NOT NULL,"
+	"  generation INTEGER NOT NULL CHECK (generation > 0),"
+	"  time TEXT NOT NULL,"
+	"  user TEXT NOT NULL,"
+	"  hash TEXT NOT NULL,"
+	"  origin TEXT NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'confirmed'"
+	"    CHECK (state IN ('confirmed', 'pending', 'expired',"
+	"    'superseded')),"
+	"  deadline TEXT,"
+	"  document TEXT NOT NULL,"
+	"  PRIMARY KEY (scope, generation));",
 };
 
 enum store_stmt {
@@ -338,13 +359,9 @@ static void
 store_now(char *buf, size_t size)
 {
 	struct timespec	ts;
-	struct tm	tm;
-	char		base[32];
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, size, "%.20s.%03dZ", base, (int)(ts.tv_nsec / 1000000) % 1000);
+	fmt_time(&ts, buf, size);
 }
 
 static const char *
@@ -968,4 +985,192 @@ store_history(struct store *s, long limit, const struct kind *k,
 	}
 	sqlite3_finalize(st);
 	return arr;
+}
+
+static json_t *
+store_generation_row(sqlite3_stmt *st, int with_document)
+{
+	json_t		*g;
+	const char	*deadline;
+
+	g = json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s}",
+	    "scope", sqlite3_column_text(st, 0),
+	    "generation", (json_int_t)sqlite3_column_int64(st, 1),
+	    "time", sqlite3_column_text(st, 2),
+	    "user", sqlite3_column_text(st, 3),
+	    "hash", sqlite3_column_text(st, 4),
+	    "origin", sqlite3_column_text(st, 5),
+	    "state", sqlite3_column_text(st, 6));
+	if ((deadline = (const char *)sqlite3_column_text(st, 7)) != NULL)
+		json_object_set_new(g, "deadline", json_string(deadline));
+	if (with_document)
+		json_object_set_new(g, "document", json_string((const char *)
+		    sqlite3_column_text(st, 8)));
+	return g;
+}
+
+#define GENERATION_COLUMNS \
+	"scope, generation, time, user, hash, origin, state, deadline"
+
+/*
+ * The generations of scope, newest first, without their documents; with
+ * scope NULL, those of every scope.  With newest, only each scope's
+ * newest generation.
+ */
+json_t *
+store_generations(struct store *s, const char *scope, int newest,
+    struct vnb_error *err)
+{
+	sqlite3_stmt	*st;
+	json_t		*arr;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT " GENERATION_COLUMNS
+	    " FROM generations g WHERE (?1 IS NULL OR scope = ?1)"
+	    " AND (?2 = 0 OR generation = (SELECT max(generation)"
+	    "  FROM generations WHERE scope = g.scope))"
+	    " ORDER BY scope, generation DESC", -1, &st, NULL) != SQLITE_OK) {
+		store_fail(s, err, "generations");
+		return NULL;
+	}
+	if (scope != NULL)
+		bind_text(st, 1, scope);
+	sqlite3_bind_int(st, 2, newest);
+	arr = json_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(arr, store_generation_row(st, 0));
+	if (rc != SQLITE_DONE) {
+		store_fail(s, err, "generations");
+		json_decref(arr);
+		arr = NULL;
+	}
+	sqlite3_finalize(st);
+	return arr;
+}
+
+/*
+ * Generation gen of scope with its document, or the active one for gen 0.
+ * Returns 1 and sets *out, 0 if there is no such generation, or -1.
+ */
+int
+store_generation(struct store *s, const char *scope, long gen, json_t **out,
+    struct vnb_error *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	*out = NULL;
+	if (sqlite3_prepare_v2(s->db, "SELECT " GENERATION_COLUMNS
+	    ", document FROM generations WHERE scope = ?1"
+	    " AND (?2 = 0 OR generation = ?2)"
+	    " ORDER BY generation DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return store_fail(s, err, "generations");
+	bind_text(st, 1, scope);
+	sqlite3_bind_int64(st, 2, gen);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*out = store_generation_row(st, 1);
+	else if (rc != SQLITE_DONE)
+		store_fail(s, err, "generations");
+	sqlite3_finalize(st);
+	return *out != NULL ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+store_generation_log(struct store *s, const char *action, const char *scope,
+    json_t *changes, struct vnb_error *err)
+{
+	const struct kind	*k = kind_find("scope");
+	char			 uuid[VNB_UUID_STRLEN] = "";
+	int			 rc;
+
+	if (store_uuid(s, k, NULL, scope, uuid) == -1)
+		rc = store_fail(s, err, "history");
+	else
+		rc = store_log(s, action, k, NULL, scope, uuid, changes, err);
+	json_decref(changes);
+	return rc;
+}
+
+/*
+ * Add a generation to scope, with state "pending" if deadline is given.
+ * A generation still pending is superseded: only the newest one waits.
+ * Returns the new generation's number, or -1.
+ */
+long
+store_generation_add(struct store *s, const char *scope, const char *document,
+    const char *hash, const char *origin, const char *deadline,
+    struct vnb_error *err)
+{
+	sqlite3_stmt	*st;
+	char		 now[40];
+	long		 gen = -1;
+
+	if (sqlite3_prepare_v2(s->db, "UPDATE generations SET state ="
+	    " 'superseded', deadline = NULL WHERE scope = ?1"
+	    " AND state = 'pending'", -1, &st, NULL) != SQLITE_OK)
+		return store_fail(s, err, "generations");
+	bind_text(st, 1, scope);
+	gen = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	if (gen == -1)
+		return store_fail(s, err, "generations");
+
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO generations (scope,"
+	    " generation, time, user, hash, origin, state, deadline, document)"
+	    " SELECT ?1, coalesce(max(generation), 0) + 1, ?2, ?3, ?4, ?5,"
+	    " ?6, ?7, ?8 FROM generations WHERE scope = ?1"
+	    " RETURNING generation", -1, &st, NULL) != SQLITE_OK)
+		return store_fail(s, err, "generations");
+	store_now(now, sizeof(now));
+	bind_text(st, 1, scope);
+	bind_text(st, 2, now);
+	bind_text(st, 3, s->user);
+	bind_text(st, 4, hash);
+	bind_text(st, 5, origin);
+	bind_text(st, 6, deadline != NULL ? "pending" : "confirmed");
+	if (deadline != NULL)
+		bind_text(st, 7, deadline);
+	bind_text(st, 8, document);
+	gen = -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		gen = (long)sqlite3_column_int64(st, 0);
+	if (gen == -1 || sqlite3_step(st) != SQLITE_DONE)
+		gen = store_fail(s, err, "generations");
+	sqlite3_finalize(st);
+	if (gen != -1 && store_generation_log(s, "flush", scope,
+	    json_pack("{s:[o,I]}", "generation", gen > 1 ?
+	    json_integer(gen - 1) : json_null(), (json_int_t)gen), err) == -1)
+		gen = -1;
+	return gen;
+}
+
+/* Confirm a pending generation, or mark it expired; the deadline goes. */
+int
+store_generation_set_state(struct store *s, const char *scope, long gen,
+    const char *state, struct vnb_error *err)
+{
+	sqlite3_stmt	*st;
+	char		 key[48];
+	int		 rc;
+
+	if (sqlite3_prepare_v2(s->db, "UPDATE generations SET state = ?3,"
+	    " deadline = NULL WHERE scope = ?1 AND generation = ?2", -1, &st,
+	    NULL) != SQLITE_OK)
+		return store_fail(s, err, "generations");
+	bind_text(st, 1, scope);
+	sqlite3_bind_int64(st, 2, gen);
+	bind_text(st, 3, state);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, err, "generations");
+	if (sqlite3_changes(s->db) == 0) {
+		vnb_error_set(err, "scope '%s' has no generation %ld", scope,
+		    gen);
+		return -1;
+	}
+	snprintf(key, sizeof(key), "generation %ld", gen);
+	return store_generation_log(s, strcmp(state, "expired") == 0 ?
+	    "expire" : "confirm", scope, json_pack("{s:[s,s]}", key,
+	    "pending", state), err);
 }

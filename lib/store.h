@@ -54,4 +54,22 @@ json_t	*store_users(struct store *, const struct kind *, const char *,
 json_t	*store_history(struct store *, long, const struct kind *,
 	    const char *, struct vnb_error *);
 
+/*
+ * Generations: the documents vnb-flush compiled from a scope, numbered
+ * from 1 in each scope; the newest is the active one.  A generation is a
+ * JSON object {scope, generation, time, user, hash, origin, state,
+ * deadline, document}; state is "confirmed", "pending" (until deadline),
+ * "expired" (not confirmed in time) or "superseded" (replaced while
+ * pending).  Adding a generation or changing its state is a change
+ * like any other: it needs store_begin() and is recorded in the history.
+ */
+json_t	*store_generations(struct store *, const char *, int,
+	    struct vnb_error *);
+int	 store_generation(struct store *, const char *, long, json_t **,
+	    struct vnb_error *);
+long	 store_generation_add(struct store *, const char *, const char *,
+	    const char *, const char *, const char *, struct vnb_error *);
+int	 store_generation_set_state(struct store *, const char *, long,
+	    const char *, struct vnb_error *);
+
 #endif

@@ -25,6 +25,7 @@
 #define YAML_MAX_FILE		(256 * 1024 * 1024)
 
 struct yload {
+	int		 typed;		/* see ydoc_set.typed */
 	yaml_document_t	*ydoc;
 	struct ydoc	*doc;
 	struct diag	*diag;
@@ -121,16 +122,41 @@ yload_error(struct yload *yl, const yaml_mark_t *mark, const char *fmt,
 
 static json_t	*yload_node(struct yload *, yaml_node_t *, int);
 
+/*
+ * A plain scalar that yaml_emit() writes for a JSON integer: digits, with
+ * an optional minus, no leading zero.
+ */
+static int
+yload_is_integer(const char *v, size_t len)
+{
+	size_t	i = v[0] == '-';
+
+	if (len <= i || len - i > 18 || (v[i] == '0' && len - i > 1))
+		return 0;
+	for (; i < len; i++)
+		if (v[i] < '0' || v[i] > '9')
+			return 0;
+	return 1;
+}
+
 static json_t *
-yload_scalar(yaml_node_t *node)
+yload_scalar(struct yload *yl, yaml_node_t *node)
 {
 	const char	*v = (const char *)node->data.scalar.value;
 	size_t		 len = node->data.scalar.length;
+	int		 plain = node->data.scalar.style ==
+			    YAML_PLAIN_SCALAR_STYLE;
 
-	if (node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-	    (len == 0 || strcmp(v, "~") == 0 || strcmp(v, "null") == 0 ||
-	    strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0))
+	if (plain && (len == 0 || strcmp(v, "~") == 0 ||
+	    strcmp(v, "null") == 0 || strcmp(v, "Null") == 0 ||
+	    strcmp(v, "NULL") == 0))
 		return json_null();
+	if (plain && yl->typed) {
+		if (yload_is_integer(v, len))
+			return json_integer(strtoll(v, NULL, 10));
+		if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0)
+			return json_boolean(v[0] == 't');
+	}
 	return json_stringn(v, len);
 }
 
@@ -211,7 +237,7 @@ yload_node(struct yload *yl, yaml_node_t *node, int depth)
 
 	switch (node->type) {
 	case YAML_SCALAR_NODE:
-		return yload_scalar(node);
+		return yload_scalar(yl, node);
 	case YAML_SEQUENCE_NODE:
 		return yload_sequence(yl, node, depth);
 	case YAML_MAPPING_NODE:
@@ -280,6 +306,7 @@ yaml_load_string(struct ydoc_set *set, const char *name, const char *text,
 	memset(&yl, 0, sizeof(yl));
 	yl.diag = diag;
 	yl.budget = YAML_MAX_NODES;
+	yl.typed = set->typed;
 	for (;;) {
 		if (!yaml_parser_load(&parser, &ydoc)) {
 			yaml_parser_diag(&parser, file, diag);

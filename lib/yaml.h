@@ -30,6 +30,12 @@ struct ydoc {
 };
 
 struct ydoc_set {
+	/*
+	 * Load plain integers and true/false as JSON numbers and booleans:
+	 * for documents the tools wrote themselves with yaml_emit(), which
+	 * reload to the same values.  Off, every scalar is a string.
+	 */
+	int		 typed;
 	struct ydoc	*docs;
 	size_t		 n;
 	size_t		 cap;

@@ -13,4 +13,13 @@ load helpers
 	assert_output --partial "26 created, 0 updated, 0 deleted, 0 unchanged"
 	assert_output --partial "0 created, 0 updated, 0 deleted, 26 unchanged"
 	assert_output --partial "priority: 1 -> 5"
+	assert_output --partial "scope 'scope1': generation 2 is active"
+	assert_output --partial "+      truncate: 256"
+	assert_output --partial "scope 'scope1': generation 3 is active"
+	grep -q '^origin: rollback to 1$' "$VNB_DEMO_DIR/scope1.yaml"
+	if [ -x "$VNB_BUILDDIR/dataplane/vnb-dataplane" ]; then
+		assert_output --regexp "rule tcp-head \(policy p\): [1-9][0-9]* hits"
+		assert_output --regexp "plugin rawforward: [1-9][0-9]* packets, written [1-9]"
+		[ "$(stat -c %s "$VNB_DEMO_DIR/matched.pcap")" -gt 24 ]
+	fi
 }

@@ -10,7 +10,7 @@ load '/usr/lib/bats/bats-assert/load'
 : "${VNB_SRCDIR:=$(cd "$BATS_TEST_DIRNAME/.." && pwd)}"
 export VNB_BUILDDIR VNB_SRCDIR
 
-PATH="$VNB_BUILDDIR/bin:$VNB_BUILDDIR/t:$PATH"
+PATH="$VNB_BUILDDIR/bin:$VNB_BUILDDIR/dataplane:$VNB_BUILDDIR/t:$VNB_SRCDIR/t:$PATH"
 export PATH
 
 vnb_setup() {

@@ -1,0 +1,163 @@
+/*
+ * The fast path: one burst of received frames through parsing, the
+ * lookup of the sources they belong to, classification against each of
+ * their associations' policies, and the hand-off of what the rules
+ * forward to the plugins.  Everything here runs on a worker, reads the
+ * generation without locks and writes only the worker's own counters.
+ */
+#include <string.h>
+
+#include <rte_mbuf.h>
+
+#include "dp.h"
+
+/*
+ * A source owns a packet it sent (ingress) or that was sent to it
+ * (egress), if the VLAN and the port fit too.
+ */
+static unsigned int
+match_sources(const struct dp_gen *g, struct dp_scratch *sc, uint16_t port,
+    const struct vnb_pkt_info *info, uint16_t idx, const uint8_t *mac,
+    uint8_t dir)
+{
+	const struct dp_source	*src;
+	const struct dp_assoc	*as;
+	uint32_t		 n, i, k, a, s;
+	uint16_t		*cnt;
+	unsigned int		 added = 0;
+
+	if ((src = dp_gen_source(g, mac, &n)) == NULL)
+		return 0;
+	for (i = 0; i < n; i++, src++) {
+		if ((src->vlan != 0 && (!(info->flags & VNB_PKT_VLAN) ||
+		    info->vlan != src->vlan)) ||
+		    (src->port >= 0 && src->port != port))
+			continue;
+		s = (uint32_t)(src - g->sources);
+		for (k = g->src_first[s]; k < g->src_first[s + 1]; k++) {
+			a = g->src_assocs[k];
+			as = &g->assocs[a];
+			if (!(as->directions & dir))
+				continue;
+			cnt = &sc->assoc_n[a];
+			/* A frame from a source to itself counts once. */
+			if (*cnt > 0 &&
+			    sc->assoc_pkts[a * DP_BURST + *cnt - 1] == idx)
+				continue;
+			if (*cnt == 0)
+				sc->touched[sc->ntouched++] = a;
+			sc->assoc_pkts[a * DP_BURST + *cnt] = idx;
+			sc->assoc_dir[a * DP_BURST + *cnt] = dir;
+			(*cnt)++;
+			added++;
+		}
+	}
+	return added;
+}
+
+/*
+ * Process n frames received on port by worker w, with generation g.  The
+ * caller frees the mbufs afterwards: plugins copy what they keep.
+ */
+void
+dp_process(struct dp_gen *g, unsigned int w, uint16_t port,
+    struct rte_mbuf **m, uint16_t n, struct dp_worker_count *wc)
+{
+	struct dp_scratch		*sc = &g->scratch[w];
+	struct dp_gen_count		*gc = &g->count[w];
+	struct dp_rule_count		*rc = &g->rule_count[(size_t)w *
+					    g->nrules];
+	struct vnb_pkt_info		 info[DP_BURST];
+	const struct vnb_pkt_info	*cls_in[DP_BURST];
+	uint32_t			 res[DP_BURST];
+	struct vnb_pkt			 out[DP_NPLUGINS][DP_BURST];
+	struct vnb_pkt			*outp[DP_NPLUGINS][DP_BURST];
+	unsigned int			 nout[DP_NPLUGINS] = { 0 };
+	uint64_t			 now = 0;
+	uint16_t			 i, k, idx, nbad = 0;
+	uint32_t			 t, a;
+	enum pkt_error			 e;
+	const uint8_t			*data;
+	uint32_t			 len;
+	int				 p;
+
+	sc->ntouched = 0;
+	for (i = 0; i < n; i++) {
+		data = rte_pktmbuf_mtod(m[i], const uint8_t *);
+		len = rte_pktmbuf_data_len(m[i]);
+		wc->rx_bytes += rte_pktmbuf_pkt_len(m[i]);
+		if ((e = pkt_parse(data, len, &info[i])) != PKT_OK) {
+			wc->malformed[e]++;
+			nbad++;
+			continue;
+		}
+		if (match_sources(g, sc, port, &info[i], i, info[i].smac,
+		    VNB_DIR_INGRESS) + match_sources(g, sc, port, &info[i], i,
+		    info[i].dmac, VNB_DIR_EGRESS) == 0)
+			wc->no_source++;
+	}
+	wc->rx_packets += n;
+	gc->packets += n - nbad;
+
+	for (t = 0; t < sc->ntouched; t++) {
+		const struct dp_assoc	*as;
+		const struct dp_rule	*rule;
+		struct vnb_pkt		*vp;
+
+		a = sc->touched[t];
+		as = &g->assocs[a];
+		k = sc->assoc_n[a];
+		for (i = 0; i < k; i++)
+			cls_in[i] = &info[sc->assoc_pkts[a * DP_BURST + i]];
+		cls_classify(as->policy->cls, cls_in, res, k);
+		p = as->plugin;
+		for (i = 0; i < k; i++) {
+			if (res[i] == 0)
+				continue;
+			idx = sc->assoc_pkts[a * DP_BURST + i];
+			rule = &as->policy->rules[res[i] - 1];
+			gc->matched++;
+			rc[rule->stat].hits++;
+			rc[rule->stat].bytes += rte_pktmbuf_pkt_len(m[idx]);
+			if (rule->drop) {
+				gc->dropped++;
+				continue;
+			}
+			if (now == 0)
+				now = g->plugins[p]->host.now_ns();
+			vp = &out[p][nout[p]];
+			vp->data = rte_pktmbuf_mtod(m[idx], const uint8_t *);
+			vp->wire_len = rte_pktmbuf_pkt_len(m[idx]);
+			vp->len = rte_pktmbuf_data_len(m[idx]);
+			if (rule->truncate != 0 && rule->truncate < vp->len)
+				vp->len = rule->truncate;
+			vp->time_ns = now;
+			vp->port = port;
+			vp->direction = sc->assoc_dir[a * DP_BURST + i];
+			vp->association = as->index;
+			vp->rule = res[i] - 1;
+			vp->info = &info[idx];
+			vp->mbuf = m[idx];
+			outp[p][nout[p]] = vp;
+			/*
+			 * A plugin's batch holds a burst per association;
+			 * hand it over when it is full.
+			 */
+			if (++nout[p] == DP_BURST) {
+				g->plugins[p]->ops->handle(g->inst[p], w,
+				    outp[p], nout[p]);
+				gc->plugin[p] += nout[p];
+				gc->forwarded += nout[p];
+				nout[p] = 0;
+			}
+		}
+		sc->assoc_n[a] = 0;
+	}
+	for (p = 0; p < DP_NPLUGINS; p++) {
+		if (nout[p] == 0)
+			continue;
+		g->plugins[p]->ops->handle(g->inst[p], w, outp[p], nout[p]);
+		gc->plugin[p] += nout[p];
+		gc->forwarded += nout[p];
+	}
+}
