@@ -524,7 +524,11 @@ ports_setup(void)
 		    nworkers);
 		if (nq == 0)
 			nq = 1;
-		if (port_setup(port, nq, 0, pool) == -1)
+		/*
+		 * Some PMDs (net_tap) want as many transmit queues as receive
+		 * queues, though nothing is sent on these ports.
+		 */
+		if (port_setup(port, nq, nq, pool) == -1)
 			return -1;
 		for (q = 0; q < nq; q++) {
 			w = (i + q) % nworkers;
