@@ -379,6 +379,8 @@ cls_ctx_new(const struct cls_builder *b, enum cls_kind k, size_t lo,
 	param.socket_id = b->socket;
 	param.rule_size = RTE_ACL_RULE_SZ(CLS_F_MAX);
 	param.max_rule_num = (uint32_t)(hi - lo);
+	/* rte_acl_create() leaves rte_errno alone when it runs out of memory. */
+	rte_errno = ENOMEM;
 	if ((ctx = rte_acl_create(&param)) == NULL) {
 		snprintf(b->err, b->errlen, "ACL context '%s': %s", ctxname,
 		    rte_strerror(rte_errno));
