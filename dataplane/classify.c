@@ -146,7 +146,7 @@ struct cls_builder {
 	struct classifier		*cls;
 	const char			*name;
 	const struct cls_acl_rule	*acl;	/* every rule */
-	const size_t			*idx;	/* the kind's rules in acl */
+	const size_t			*idx;	/* the kind's, in acl */
 	int				 socket;
 	char				*err;
 	size_t				 errlen;
@@ -379,7 +379,7 @@ cls_ctx_new(const struct cls_builder *b, enum cls_kind k, size_t lo,
 	param.socket_id = b->socket;
 	param.rule_size = RTE_ACL_RULE_SZ(CLS_F_MAX);
 	param.max_rule_num = (uint32_t)(hi - lo);
-	/* rte_acl_create() leaves rte_errno alone when it runs out of memory. */
+	/* rte_acl_create() leaves rte_errno alone when out of memory. */
 	rte_errno = ENOMEM;
 	if ((ctx = rte_acl_create(&param)) == NULL) {
 		snprintf(b->err, b->errlen, "ACL context '%s': %s", ctxname,

@@ -65,7 +65,9 @@ rnd_prefix(int family, unsigned int minlen, struct vnb_prefix *p)
 static void
 rnd_rule(struct cls_rule *r)
 {
-	static const uint16_t	ports[] = { 22, 25, 53, 80, 123, 443, 8080 };
+	static const uint16_t	ports[] = {
+		22, 25, 53, 80, 123, 443, 8080
+	};
 	int			family = rnd(5) == 0 ? AF_INET6 : AF_INET;
 
 	memset(r, 0, sizeof(*r));

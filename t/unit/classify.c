@@ -1109,7 +1109,7 @@ show_rule(const char *what, const struct cls_rule *rules, uint32_t res)
 
 #define RANDOM_PKTS	4000
 
-static int	split;		/* random sets that needed split contexts */
+static int	split;		/* random sets that needed splitting */
 
 /* The ACL contexts of the classifier called name, found by their names. */
 static int
