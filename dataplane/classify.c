@@ -36,41 +36,48 @@
  * the first byte of a field with the most significant byte of the rule's
  * value, which is in host byte order.  After the one-byte protocol, which
  * rte_acl requires first, the fields come in groups of four bytes, one
- * group per input index.
+ * group per input index, in the order in which the tries test them:
  *
  *	 0  proto, 3 unused bytes
- *	 4  src: 4 groups (IPv4: the first)
- *	20  dst: 4 groups
- *	36  sport, dport
- *	40  vlan, flags, 1 unused byte
- *	44  dmac[0-3]
- *	48  dmac[4-5], smac[0-1]
- *	52  smac[2-5]
+ *	 4  vlan, flags, 1 unused byte
+ *	 8  dmac[0-3]
+ *	12  dmac[4-5], smac[0-1]
+ *	16  smac[2-5]
+ *	20  dst: 4 groups (IPv4: the first)
+ *	36  src: 4 groups
+ *	52  sport, dport
+ *
+ * The order keeps tries small.  A rule that leaves a field wild is
+ * copied into every branch that the other rules make at that field, so
+ * the fields that take few distinct values (VLANs, MACs) come first, and
+ * the destination, which most rules give, before the source, which many
+ * leave wild.  With the benchmark's 10,000 rules, dst before src takes
+ * about a quarter of the memory and a third of the build time.
  */
 struct cls_key {
 	uint8_t		proto;
 	uint8_t		pad0[3];
-	uint8_t		src[16];
-	uint8_t		dst[16];
-	uint16_t	sport;
-	uint16_t	dport;
 	uint16_t	vlan;
 	uint8_t		flags;
 	uint8_t		pad1;
 	uint8_t		mac[12];	/* dmac, then smac */
+	uint8_t		dst[16];
+	uint8_t		src[16];
+	uint16_t	sport;
+	uint16_t	dport;
 };
 
 _Static_assert(sizeof(struct cls_key) == 56, "cls_key has holes");
-_Static_assert(offsetof(struct cls_key, sport) == 36, "cls_key layout");
-_Static_assert(offsetof(struct cls_key, mac) == 44, "cls_key layout");
+_Static_assert(offsetof(struct cls_key, dst) == 20, "cls_key layout");
+_Static_assert(offsetof(struct cls_key, sport) == 52, "cls_key layout");
 
 enum cls_field {
 	CLS_F_PROTO,
-	CLS_F_SRC0, CLS_F_SRC1, CLS_F_SRC2, CLS_F_SRC3,
-	CLS_F_DST0, CLS_F_DST1, CLS_F_DST2, CLS_F_DST3,
-	CLS_F_SPORT, CLS_F_DPORT,
 	CLS_F_VLAN, CLS_F_FLAGS, CLS_F_PAD,
 	CLS_F_DMAC_HI, CLS_F_DMAC_LO, CLS_F_SMAC_HI, CLS_F_SMAC_LO,
+	CLS_F_DST0, CLS_F_DST1, CLS_F_DST2, CLS_F_DST3,
+	CLS_F_SRC0, CLS_F_SRC1, CLS_F_SRC2, CLS_F_SRC3,
+	CLS_F_SPORT, CLS_F_DPORT,
 	CLS_F_MAX
 };
 
@@ -80,29 +87,30 @@ RTE_ACL_RULE_DEF(cls_acl_rule, CLS_F_MAX);
 
 #define CLS_FIELD(type, size, field, input, offset) \
 	{ RTE_ACL_FIELD_TYPE_##type, size, field, input, offset }
-#define CLS_SRC(n)	(offsetof(struct cls_key, src) + 4 * (n))
-#define CLS_DST(n)	(offsetof(struct cls_key, dst) + 4 * (n))
-#define CLS_MAC(n)	(offsetof(struct cls_key, mac) + (n))
+#define CLS_OFF(member)	offsetof(struct cls_key, member)
+#define CLS_MAC(n)	(CLS_OFF(mac) + (n))
+#define CLS_DST(n)	(CLS_OFF(dst) + 4 * (n))
+#define CLS_SRC(n)	(CLS_OFF(src) + 4 * (n))
 
 static const struct rte_acl_field_def cls_fields[CLS_F_MAX] = {
-	CLS_FIELD(BITMASK, 1, CLS_F_PROTO, 0, offsetof(struct cls_key, proto)),
-	CLS_FIELD(MASK, 4, CLS_F_SRC0, 1, CLS_SRC(0)),
-	CLS_FIELD(MASK, 4, CLS_F_SRC1, 2, CLS_SRC(1)),
-	CLS_FIELD(MASK, 4, CLS_F_SRC2, 3, CLS_SRC(2)),
-	CLS_FIELD(MASK, 4, CLS_F_SRC3, 4, CLS_SRC(3)),
+	CLS_FIELD(BITMASK, 1, CLS_F_PROTO, 0, CLS_OFF(proto)),
+	CLS_FIELD(BITMASK, 2, CLS_F_VLAN, 1, CLS_OFF(vlan)),
+	CLS_FIELD(BITMASK, 1, CLS_F_FLAGS, 1, CLS_OFF(flags)),
+	CLS_FIELD(BITMASK, 1, CLS_F_PAD, 1, CLS_OFF(pad1)),
+	CLS_FIELD(MASK, 4, CLS_F_DMAC_HI, 2, CLS_MAC(0)),
+	CLS_FIELD(BITMASK, 2, CLS_F_DMAC_LO, 3, CLS_MAC(4)),
+	CLS_FIELD(BITMASK, 2, CLS_F_SMAC_HI, 3, CLS_MAC(6)),
+	CLS_FIELD(MASK, 4, CLS_F_SMAC_LO, 4, CLS_MAC(8)),
 	CLS_FIELD(MASK, 4, CLS_F_DST0, 5, CLS_DST(0)),
 	CLS_FIELD(MASK, 4, CLS_F_DST1, 6, CLS_DST(1)),
 	CLS_FIELD(MASK, 4, CLS_F_DST2, 7, CLS_DST(2)),
 	CLS_FIELD(MASK, 4, CLS_F_DST3, 8, CLS_DST(3)),
-	CLS_FIELD(RANGE, 2, CLS_F_SPORT, 9, offsetof(struct cls_key, sport)),
-	CLS_FIELD(RANGE, 2, CLS_F_DPORT, 9, offsetof(struct cls_key, dport)),
-	CLS_FIELD(BITMASK, 2, CLS_F_VLAN, 10, offsetof(struct cls_key, vlan)),
-	CLS_FIELD(BITMASK, 1, CLS_F_FLAGS, 10, offsetof(struct cls_key, flags)),
-	CLS_FIELD(BITMASK, 1, CLS_F_PAD, 10, offsetof(struct cls_key, pad1)),
-	CLS_FIELD(MASK, 4, CLS_F_DMAC_HI, 11, CLS_MAC(0)),
-	CLS_FIELD(BITMASK, 2, CLS_F_DMAC_LO, 12, CLS_MAC(4)),
-	CLS_FIELD(BITMASK, 2, CLS_F_SMAC_HI, 12, CLS_MAC(6)),
-	CLS_FIELD(MASK, 4, CLS_F_SMAC_LO, 13, CLS_MAC(8)),
+	CLS_FIELD(MASK, 4, CLS_F_SRC0, 9, CLS_SRC(0)),
+	CLS_FIELD(MASK, 4, CLS_F_SRC1, 10, CLS_SRC(1)),
+	CLS_FIELD(MASK, 4, CLS_F_SRC2, 11, CLS_SRC(2)),
+	CLS_FIELD(MASK, 4, CLS_F_SRC3, 12, CLS_SRC(3)),
+	CLS_FIELD(RANGE, 2, CLS_F_SPORT, 13, CLS_OFF(sport)),
+	CLS_FIELD(RANGE, 2, CLS_F_DPORT, 13, CLS_OFF(dport)),
 };
 
 /* The kinds of packet, each with contexts of its own, named by a digit. */
@@ -138,7 +146,7 @@ struct cls_builder {
 	struct classifier		*cls;
 	const char			*name;
 	const struct cls_acl_rule	*acl;	/* every rule */
-	const size_t			*idx;	/* the kind's rules in acl */
+	const size_t			*idx;	/* the kind's, in acl */
 	int				 socket;
 	char				*err;
 	size_t				 errlen;
@@ -371,6 +379,8 @@ cls_ctx_new(const struct cls_builder *b, enum cls_kind k, size_t lo,
 	param.socket_id = b->socket;
 	param.rule_size = RTE_ACL_RULE_SZ(CLS_F_MAX);
 	param.max_rule_num = (uint32_t)(hi - lo);
+	/* rte_acl_create() leaves rte_errno alone when out of memory. */
+	rte_errno = ENOMEM;
 	if ((ctx = rte_acl_create(&param)) == NULL) {
 		snprintf(b->err, b->errlen, "ACL context '%s': %s", ctxname,
 		    rte_strerror(rte_errno));

@@ -2,9 +2,10 @@
  * Unit tests for dataplane/classify.c: each field of a rule on its own,
  * for IPv4, IPv6 and frames that are not IP; families; first match among
  * overlapping and equal rules; packets without ports; the empty
- * classifier; rejected rules and names; and a differential test that
- * compares the classifier with a brute-force matcher written here, on
- * random rule sets and random packets from fixed seeds.
+ * classifier; rejected rules and names; calls longer than a burst and
+ * threads classifying at once; and a differential test that compares the
+ * classifier with a brute-force matcher written here, on random rule sets
+ * and random packets from fixed seeds.
  *
  * The fixed cases use only documentation addresses: 192.0.2.0/24,
  * 198.51.100.0/24, 203.0.113.0/24 (RFC 5737), 2001:db8::/32 (RFC 3849)
@@ -14,6 +15,7 @@
 #include <arpa/inet.h>
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -626,38 +628,6 @@ test_errors(void)
 	cls_free(b);
 }
 
-/* One call with more packets than a burst, and then one at a time. */
-static void
-test_long_call(void)
-{
-	static const char		*name = "long";
-	struct vnb_pkt_info		 pi[300];
-	const struct vnb_pkt_info	*pp[300];
-	struct classifier		*cls;
-	uint32_t			 res[300], one;
-	char				 spec[128];
-	unsigned int			 i, bad = 0;
-
-	cls = build(name, "proto=udp dport=1-99", "family=6 proto=udp",
-	    "vlan=7", NULL);
-	for (i = 0; i < 300; i++) {
-		snprintf(spec, sizeof(spec), "%s proto=udp dport=%u vlan=%u",
-		    i % 3 == 0 ? "ip4" : i % 3 == 1 ? "ip6" : "arp", i % 150,
-		    i % 11);
-		pi[i] = pkt(spec);
-		pp[i] = &pi[i];
-	}
-	cls_classify(cls, pp, res, 300);
-	for (i = 0; i < 300; i++) {
-		cls_classify(cls, &pp[i], &one, 1);
-		if (res[i] != one && bad++ == 0)
-			tap_diag("packet %u: %u in a long call, %u alone", i,
-			    res[i], one);
-	}
-	is_int(bad, 0, "300 packets in one call match as one at a time");
-	cls_free(cls);
-}
-
 /*
  * The reference: the contract of classify.h, one rule at a time.
  */
@@ -734,6 +704,117 @@ ref_classify(const struct cls_rule *rules, size_t n,
 		if (ref_match(&rules[i], pi))
 			return (uint32_t)(i + 1);
 	return 0;
+}
+
+#define MIXED_PKTS	300
+#define THREADS		4
+#define THREAD_ROUNDS	200
+
+static const char	*mixed_rules[] = {
+	"proto=udp dport=1-99",
+	"family=6 proto=udp",
+	"vlan=7",
+	"dst=192.0.2.0/25 proto=tcp",
+	"smac=00:00:5e:00:53:05",
+};
+
+/* Packets of every kind, with ports on both sides of 99, VLANs 0-10. */
+static void
+mixed_pkts(struct vnb_pkt_info *pi, const struct vnb_pkt_info **pp)
+{
+	char		spec[160];
+	unsigned int	i;
+
+	for (i = 0; i < MIXED_PKTS; i++) {
+		snprintf(spec, sizeof(spec), "%s proto=%s dport=%u vlan=%u "
+		    "smac=00:00:5e:00:53:%02x%s",
+		    i % 3 == 0 ? "ip4 dst=192.0.2.7" : i % 3 == 1 ? "ip6" :
+		    "arp", i % 4 ? "udp" : "tcp", i % 150, i % 11, i % 7,
+		    i % 5 ? "" : " novlan");
+		pi[i] = pkt(spec);
+		pp[i] = &pi[i];
+	}
+}
+
+struct worker {
+	pthread_t			 tid;
+	const struct classifier		*cls;
+	const struct vnb_pkt_info	**pp;
+	const uint32_t			*want;
+	unsigned int			 bad;
+};
+
+static void *
+worker_run(void *arg)
+{
+	struct worker	*w = arg;
+	uint32_t	 res[MIXED_PKTS];
+	unsigned int	 round, i;
+
+	for (round = 0; round < THREAD_ROUNDS; round++) {
+		cls_classify(w->cls, w->pp, res, MIXED_PKTS);
+		for (i = 0; i < MIXED_PKTS; i++)
+			w->bad += res[i] != w->want[i];
+	}
+	return NULL;
+}
+
+/*
+ * Long calls, calls of one packet, and several threads at once with one
+ * classifier, as the workers use it.
+ */
+static void
+test_calls(void)
+{
+	struct cls_rule			 rules[5];
+	struct vnb_pkt_info		 pi[MIXED_PKTS];
+	const struct vnb_pkt_info	*pp[MIXED_PKTS];
+	struct worker			 w[THREADS];
+	struct classifier		*cls;
+	uint32_t			 want[MIXED_PKTS], res[MIXED_PKTS];
+	unsigned int			 i, bad = 0, one = 0, matched = 0;
+
+	for (i = 0; i < 5; i++)
+		rules[i] = rule(mixed_rules[i]);
+	if ((cls = cls_build("calls", rules, 5, -1, err, sizeof(err))) ==
+	    NULL) {
+		printf("Bail out! cls_build 'calls': %s\n", err);
+		exit(1);
+	}
+	mixed_pkts(pi, pp);
+	for (i = 0; i < MIXED_PKTS; i++) {
+		want[i] = ref_classify(rules, 5, &pi[i]);
+		matched += want[i] != 0;
+	}
+
+	cls_classify(cls, pp, res, MIXED_PKTS);
+	for (i = 0; i < MIXED_PKTS; i++)
+		bad += res[i] != want[i];
+	is_int(bad, 0, "%d packets in one call: as the reference (%u match)",
+	    MIXED_PKTS, matched);
+	for (i = 0; i < MIXED_PKTS; i++) {
+		cls_classify(cls, &pp[i], &res[i], 1);
+		one += res[i] != want[i];
+	}
+	is_int(one, 0, "one packet at a time: as the reference");
+
+	for (i = 0; i < THREADS; i++) {
+		w[i].cls = cls;
+		w[i].pp = pp;
+		w[i].want = want;
+		w[i].bad = 0;
+		if (pthread_create(&w[i].tid, NULL, worker_run, &w[i]) != 0) {
+			printf("Bail out! pthread_create failed\n");
+			exit(1);
+		}
+	}
+	for (i = bad = 0; i < THREADS; i++) {
+		pthread_join(w[i].tid, NULL);
+		bad += w[i].bad;
+	}
+	is_int(bad, 0, "%d threads at once, %d rounds each: as the reference",
+	    THREADS, THREAD_ROUNDS);
+	cls_free(cls);
 }
 
 /*
@@ -1028,7 +1109,7 @@ show_rule(const char *what, const struct cls_rule *rules, uint32_t res)
 
 #define RANDOM_PKTS	4000
 
-static int	split;		/* random sets that needed split contexts */
+static int	split;		/* random sets that needed splitting */
 
 /* The ACL contexts of the classifier called name, found by their names. */
 static int
@@ -1147,7 +1228,7 @@ main(int argc, char **argv)
 	test_order();
 	test_no_ports();
 	test_errors();
-	test_long_call();
+	test_calls();
 	test_random();
 	eal_stop();
 	return tap_done();
