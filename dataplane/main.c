@@ -661,6 +661,13 @@ eal_start(const char *argv0)
 	argv[argc++] = "--no-shconf";
 	argv[argc++] = "--no-telemetry";
 	argv[argc++] = opt.verbose > 1 ? "--log-level=6" : "--log-level=4";
+	/*
+	 * rte_acl reports running out of tries as an error even when the
+	 * classifier then splits its rules and builds; cls_build() reports
+	 * real failures itself.
+	 */
+	if (opt.verbose < 2)
+		argv[argc++] = "--log-level=lib.acl:3";
 	for (i = 0; i < opt.nvdevs; i++) {
 		argv[argc++] = "--vdev";
 		argv[argc++] = opt.vdevs[i];
