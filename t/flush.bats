@@ -58,6 +58,18 @@ hups() {
 	cat "$BATS_TEST_TMPDIR/${1:-dp}.log"
 }
 
+# Wait until a stand-in has handled N SIGHUPs: a busy machine may run its
+# trap late, after the test has already changed the file it reads.
+wait_hups() {
+	local n=$1 log="$BATS_TEST_TMPDIR/${2:-dp}.log"
+
+	for _ in $(seq 100); do
+		[ "$(wc -l <"$log")" -ge "$n" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # One line of the file's header: "generation", "hash", "origin"; YAML's
 # quotes, which "a: b" needs, are taken off.
 header() {
@@ -144,6 +156,7 @@ state_of() {
 @test "a staged change stays invisible to the dataplane until flushed" {
 	standin
 	flush scope1
+	wait_hups 1
 	cp "$OUT" before.yaml
 	secmonctl set rule Dataplane_UDP_Rule --scope scope1 --truncate 64
 	secmonctl delete netflow-association Control_Plane_ICMP --scope scope1
@@ -154,6 +167,7 @@ state_of() {
 	run flush scope1
 	assert_success
 	assert_output --partial "generation 2 is active"
+	wait_hups 2
 	! cmp -s "$OUT" before.yaml
 	grep -q 'truncate: 64' "$OUT"
 	! grep -q Control_Plane_ICMP "$OUT"
@@ -179,12 +193,14 @@ HUP 2"
 @test "an unchanged flush rewrites a missing or stale file and signals" {
 	standin
 	flush scope1
+	wait_hups 1
 	rm "$OUT"
 	run flush scope1
 	assert_success
 	assert_output "scope 'scope1': unchanged, generation 1 is active (file rewritten)"
 	[ "$(header generation)" = 1 ]
 	[ "$(generations)" = 1 ]
+	wait_hups 2
 	run hups
 	assert_output "HUP 1
 HUP 1"
@@ -359,9 +375,11 @@ print([(x["generation"], x["active"], x["state"]) for x in g])' <<<"$output"
 @test "a rollback makes an older generation active as a new one" {
 	standin
 	flush scope1
+	wait_hups 1
 	body >gen1.yaml
 	secmonctl set rule Dataplane_UDP_Rule --scope scope1 --truncate 64
 	flush scope1
+	wait_hups 2
 	run flush --rollback scope1 1
 	assert_success
 	assert_output --partial "generation 3 is active"
@@ -370,6 +388,7 @@ print([(x["generation"], x["active"], x["state"]) for x in g])' <<<"$output"
 	body | diff - gen1.yaml
 	[ "$(sqlite3 "$VNB_STORE" "select count(distinct hash) from generations
 	    where generation in (1, 3)")" = 1 ]
+	wait_hups 3
 	run hups
 	assert_output "HUP 1
 HUP 2
@@ -399,6 +418,7 @@ HUP 3"
 @test "an unconfirmed flush rolls back by itself within a second of its deadline" {
 	standin
 	flush scope1
+	wait_hups 1
 	body >gen1.yaml
 	secmonctl set rule Dataplane_UDP_Rule --scope scope1 --truncate 64
 	run flush --confirm 2 scope1
@@ -427,6 +447,7 @@ HUP 3"
 	print("reverted %.3f s after the deadline" % late)
 	assert -0.05 <= late <= 1.0, late
 	EOF
+	wait_hups 3
 	run hups
 	assert_output "HUP 1
 HUP 2
@@ -439,8 +460,10 @@ HUP 3"
 @test "a confirmed flush stays" {
 	standin
 	flush scope1
+	wait_hups 1
 	secmonctl set rule Dataplane_UDP_Rule --scope scope1 --truncate 64
 	flush --confirm 2 scope1
+	wait_hups 2
 	run flush --confirmed scope1
 	assert_success
 	assert_output "scope 'scope1': generation 2 is confirmed"
@@ -489,9 +512,11 @@ HUP 2"
 @test "an overdue flush is undone by the next command if its timer died" {
 	standin
 	flush scope1
+	wait_hups 1
 	body >gen1.yaml
 	secmonctl set rule Dataplane_UDP_Rule --scope scope1 --truncate 64
 	flush --confirm 1 scope1
+	wait_hups 2
 	pkill -f -- "-o $OUT"
 	sleep 1.3
 	[ "$(header generation)" = 2 ]
@@ -500,6 +525,7 @@ HUP 2"
 	assert_output --partial "has no flush waiting for confirmation (its deadline passed, and the previous generation is back)"
 	[ "$(header generation)" = 3 ]
 	body | diff - gen1.yaml
+	wait_hups 3
 	run hups
 	assert_output "HUP 1
 HUP 2
@@ -516,6 +542,7 @@ HUP 3"
 @test "--fetch brings a dataplane host's file up to date, and only then signals" {
 	standin
 	flush scope1
+	wait_hups 1
 	run vnb-flush --fetch -o host.yaml --pidfile "$RUN/scope1/dp.pid" scope1
 	assert_success
 	assert_output "scope 'scope1': generation 1 fetched"
@@ -523,6 +550,7 @@ HUP 3"
 	run vnb-flush --fetch -o host.yaml --pidfile "$RUN/scope1/dp.pid" scope1
 	assert_success
 	assert_output ""
+	wait_hups 2
 	run hups
 	assert_output "HUP 1
 HUP 1"
