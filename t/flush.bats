@@ -428,6 +428,7 @@ HUP 3"
 	    where generation = 2")
 	[ "$(state_of 2)" = pending ]
 	[ "$(header generation)" = 2 ]
+	wait_hups 2
 
 	# Wait for the timer: generation 3 puts generation 1's document back.
 	for _ in $(seq 60); do
