@@ -211,41 +211,43 @@ load_source(struct load *l, const json_t *s)
 	return (uint32_t)g->nsources++;
 }
 
-static uint32_t
-mac_hash(const uint8_t *m)
-{
-	uint32_t	h = 2166136261u;
-	int		i;
-
-	for (i = 0; i < 6; i++)
-		h = (h ^ m[i]) * 16777619u;
-	return h;
-}
-
+/* Orders indices into the sources by their sources' MACs. */
 static int
-source_cmp(const void *a, const void *b)
+source_cmp(const void *a, const void *b, void *arg)
 {
-	return memcmp(((const struct dp_source *)a)->mac,
-	    ((const struct dp_source *)b)->mac, 6);
+	const struct dp_source	*src = arg;
+	uint32_t		 i = *(const uint32_t *)a;
+	uint32_t		 j = *(const uint32_t *)b;
+	int			 c;
+
+	if ((c = memcmp(src[i].mac, src[j].mac, 6)) != 0)
+		return c;
+	return (i > j) - (i < j);
 }
 
 /*
  * Index the sources by MAC: sources with one MAC (on several VLANs or
- * ports) sit next to each other, and the hash finds the first.
+ * ports) sit next to each other, and one slot of the hash holds the
+ * first and how many there are.  remap[i] is where source i went.
  */
 static void
 index_sources(struct dp_gen *g, uint32_t *remap)
 {
 	struct dp_source	*sorted;
-	uint32_t		 i, j, size = 16, slot;
+	struct dp_mac_slot	*ms = NULL;
+	uint32_t		*order, i, size = 16, slot;
+	uint64_t		 key;
 
-	sorted = xcalloc(g->nsources ? g->nsources : 1, sizeof(*sorted));
-	memcpy(sorted, g->sources, g->nsources * sizeof(*sorted));
-	qsort(sorted, g->nsources, sizeof(*sorted), source_cmp);
+	order = xcalloc(g->nsources ? g->nsources : 1, sizeof(*order));
 	for (i = 0; i < g->nsources; i++)
-		for (j = 0; j < g->nsources; j++)
-			if (g->sources[i].name == sorted[j].name)
-				remap[i] = j;
+		order[i] = i;
+	qsort_r(order, g->nsources, sizeof(*order), source_cmp, g->sources);
+	sorted = xcalloc(g->nsources ? g->nsources : 1, sizeof(*sorted));
+	for (i = 0; i < g->nsources; i++) {
+		sorted[i] = g->sources[order[i]];
+		remap[order[i]] = i;
+	}
+	free(order);
 	free(g->sources);
 	g->sources = sorted;
 
@@ -253,46 +255,32 @@ index_sources(struct dp_gen *g, uint32_t *remap)
 		size <<= 1;
 	g->mac_mask = size - 1;
 	g->mac_slots = xcalloc(size, sizeof(*g->mac_slots));
+	for (slot = 0; slot < size; slot++)
+		g->mac_slots[slot].key = DP_MAC_EMPTY;
 	for (i = 0; i < g->nsources; i++) {
-		if (i > 0 && memcmp(g->sources[i - 1].mac, g->sources[i].mac,
-		    6) == 0)
+		key = dp_mac_key(g->sources[i].mac);
+		if (ms != NULL && ms->key == key) {
+			ms->n++;
 			continue;
-		for (slot = mac_hash(g->sources[i].mac) & g->mac_mask;
-		    g->mac_slots[slot] != 0; slot = (slot + 1) & g->mac_mask)
+		}
+		for (slot = dp_mac_hash(key) & g->mac_mask;
+		    g->mac_slots[slot].key != DP_MAC_EMPTY;
+		    slot = (slot + 1) & g->mac_mask)
 			;
-		g->mac_slots[slot] = i + 1;
+		ms = &g->mac_slots[slot];
+		ms->key = key;
+		ms->first = i;
+		ms->n = 1;
 	}
-}
-
-/*
- * The first source with MAC mac, and in *n how many in a row have it; NULL
- * if none.  Runs on the workers.
- */
-const struct dp_source *
-dp_gen_source(const struct dp_gen *g, const uint8_t *mac, uint32_t *n)
-{
-	uint32_t	slot, idx, i;
-
-	for (slot = mac_hash(mac) & g->mac_mask; (idx = g->mac_slots[slot]);
-	    slot = (slot + 1) & g->mac_mask) {
-		if (memcmp(g->sources[idx - 1].mac, mac, 6) != 0)
-			continue;
-		for (i = idx; i < g->nsources &&
-		    memcmp(g->sources[i].mac, mac, 6) == 0; i++)
-			;
-		*n = i - (idx - 1);
-		return &g->sources[idx - 1];
-	}
-	*n = 0;
-	return NULL;
 }
 
 /* The associations of each source, for the workers' lookups. */
 static void
 index_assocs(struct dp_gen *g)
 {
-	size_t		i;
-	uint32_t	s, *fill;
+	struct dp_src_assoc	*sa;
+	size_t			 i;
+	uint32_t		 s, *fill;
 
 	g->src_first = xcalloc(g->nsources + 1, sizeof(*g->src_first));
 	g->src_assocs = xcalloc(g->nassocs ? g->nassocs : 1,
@@ -304,7 +292,9 @@ index_assocs(struct dp_gen *g)
 	fill = xcalloc(g->nsources + 1, sizeof(*fill));
 	for (i = 0; i < g->nassocs; i++) {
 		s = g->assocs[i].source;
-		g->src_assocs[g->src_first[s] + fill[s]++] = (uint32_t)i;
+		sa = &g->src_assocs[g->src_first[s] + fill[s]++];
+		sa->assoc = (uint32_t)i;
+		sa->directions = g->assocs[i].directions;
 	}
 	free(fill);
 }

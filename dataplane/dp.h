@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "classify.h"
 #include "pkt.h"
@@ -56,6 +57,19 @@ struct dp_policy {
 	size_t			 nrules;
 };
 
+/*
+ * A slot of the generation's hash of sources by MAC: the MAC as a 48-bit
+ * integer, and the sources that have it, sources[first] on.
+ */
+struct dp_mac_slot {
+	uint64_t	key;		/* DP_MAC_EMPTY: a free slot */
+	uint32_t	first;
+	uint32_t	n;
+};
+
+/* No MAC has bits above the 48th. */
+#define DP_MAC_EMPTY		UINT64_MAX
+
 struct dp_source {
 	char		*name;
 	uint8_t		 mac[6];
@@ -70,6 +84,16 @@ struct dp_assoc {
 	uint32_t		 source;
 	uint8_t			 directions;	/* VNB_DIR_* bits */
 	struct dp_policy	*policy;
+};
+
+/*
+ * One of a source's associations, with its directions beside it: the
+ * workers look at the directions of every association of a packet's
+ * sources, and need the association only where they fit.
+ */
+struct dp_src_assoc {
+	uint32_t	assoc;
+	uint8_t		directions;	/* VNB_DIR_* bits */
 };
 
 /* Per rule, per worker; summed for display. */
@@ -106,12 +130,12 @@ struct dp_gen {
 
 	struct dp_source	*sources;
 	size_t			 nsources;
-	/* Sources by MAC: an open hash of source indices. */
-	uint32_t		*mac_slots;	/* index + 1, 0: empty */
+	/* Sources by MAC: an open hash, at most half full. */
+	struct dp_mac_slot	*mac_slots;
 	uint32_t		 mac_mask;
 	/* The associations of each source: src_assocs[src_first[s]...]. */
 	uint32_t		*src_first;	/* [nsources + 1] */
-	uint32_t		*src_assocs;
+	struct dp_src_assoc	*src_assocs;
 
 	struct dp_assoc		*assocs;
 	size_t			 nassocs;
@@ -132,8 +156,50 @@ struct dp_gen {
 struct dp_gen	*dp_gen_load(const char *, const struct dp_gen *,
 		    struct dp_plugin **, unsigned int, char *, size_t);
 void		 dp_gen_free(struct dp_gen *, const struct dp_gen *);
-const struct dp_source *dp_gen_source(const struct dp_gen *,
-		    const uint8_t *, uint32_t *);
+
+/* A MAC as the key of the generation's hash of sources. */
+static inline uint64_t
+dp_mac_key(const uint8_t *mac)
+{
+	uint32_t	hi;
+	uint16_t	lo;
+
+	memcpy(&hi, mac, sizeof(hi));
+	memcpy(&lo, mac + 4, sizeof(lo));
+	return (uint64_t)hi | (uint64_t)lo << 32;
+}
+
+/* Fibonacci hashing: the high bits of the product mix every MAC bit. */
+static inline uint32_t
+dp_mac_hash(uint64_t key)
+{
+	return (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> 40);
+}
+
+/*
+ * The first source with MAC mac, and in *n how many in a row have it;
+ * NULL if none.  On the workers, twice a packet: it has to be cheap.
+ */
+static inline const struct dp_source *
+dp_gen_source(const struct dp_gen *g, const uint8_t *mac, uint32_t *n)
+{
+	const struct dp_mac_slot	*ms;
+	uint64_t			 key = dp_mac_key(mac);
+	uint32_t			 slot;
+
+	for (slot = dp_mac_hash(key) & g->mac_mask;;
+	    slot = (slot + 1) & g->mac_mask) {
+		ms = &g->mac_slots[slot];
+		if (ms->key == key) {
+			*n = ms->n;
+			return &g->sources[ms->first];
+		}
+		if (ms->key == DP_MAC_EMPTY) {
+			*n = 0;
+			return NULL;
+		}
+	}
+}
 
 /* main.c: the egress port, for vnb_plugin_host.send(). */
 int		 dp_egress_send(unsigned int, const void *, size_t);

@@ -493,18 +493,30 @@ field_alone() {
 	command -v dpdk-testpmd >/dev/null || skip "no dpdk-testpmd"
 	policy "" | scope
 	sock="$BATS_TEST_TMPDIR/memif.sock"
-	(sleep 3; echo start; sleep 4; echo stop; echo quit) |
-	    dpdk-testpmd -l 0-1 --no-huge -m 1024 --no-pci --no-shconf \
+	# testpmd starts forwarding only once the dataplane runs, however
+	# slow the machine: its commands come through a FIFO.
+	mkfifo testpmd.in
+	dpdk-testpmd -l 0-1 --no-huge -m 1024 --no-pci --no-shconf \
 	    --file-prefix "vnbmemif$$" --log-level=3 \
 	    --vdev "net_memif0,role=server,socket=$sock" \
 	    --vdev "net_pcap0,rx_pcap=$TRAFFIC" -- -i --forward-mode=io \
-	    --no-flush-rx --total-num-mbufs=16384 >testpmd.out 2>&1 &
+	    --no-flush-rx --total-num-mbufs=16384 <testpmd.in \
+	    >testpmd.out 2>&1 &
 	tp=$!
-	sleep 1
+	exec 5>testpmd.in
+	wait_for 20 grep -q 'testpmd>' testpmd.out
 	vnb-dataplane -d -c doc.yaml --idle-exit 3s --stats-json \
+	    --pidfile dp.pid \
 	    --plugin "rawforward=$PLUGIN,file=matched.pcap,log=matched.log" \
-	    -- --vdev "net_memif0,role=client,socket=$sock" >stats.json
+	    -- --vdev "net_memif0,role=client,socket=$sock" >stats.json &
+	dp=$!
+	wait_for 20 test -s dp.pid
+	echo start >&5
+	sleep 2
+	printf 'stop\nquit\n' >&5
+	exec 5>&-
 	wait "$tp"
+	wait "$dp"
 	rm -rf "/var/run/dpdk/vnbmemif$$"
 	[ "$(counter ports.0.name)" = net_memif0 ]
 	[ "$(counter packets)" -gt 0 ]

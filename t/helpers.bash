@@ -29,3 +29,17 @@ assert_store_ok() {
 	assert_success
 	assert_output ok
 }
+
+# Run a command every 0.1 s until it succeeds, for at most N seconds.
+wait_for() {
+	local deadline=$((SECONDS + $1))
+
+	shift
+	until "$@"; do
+		if [ "$SECONDS" -ge "$deadline" ]; then
+			echo "timed out waiting for: $*" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+}

@@ -113,8 +113,9 @@ printf 'dpdk-testpmd io, net_pcap -> net_null, 1 core:  %s Mpps\n' "$peer"
 for n in 1 100 1000 10000; do
 	scope "$n"
 	mpps=$(dataplane_mpps)
+	# Parenthesised: a bare ">" in a print list redirects the output.
 	awk -v n="$n" -v m="$mpps" -v p="$peer" 'BEGIN {
 	    printf "vnb-dataplane, %5d rules, 1 worker:      %s Mpps  " \
-	        "%.2f x testpmd%s\n", n, m, p > 0 ? m / p : 0,
-	        n == 1000 ? "  (target >= 0.80)" : "" }'
+	        "%.2f x testpmd%s\n", n, m, (p > 0 ? m / p : 0),
+	        (n == 1000 ? "  (target >= 0.80)" : "") }'
 done
