@@ -292,6 +292,60 @@ field_alone() {
 	[ "$(wc -l <got)" -lt "$(wc -l <got-right-vlan)" ]
 }
 
+@test "sources sharing a MAC on VLANs, and frames a source sends itself" {
+	# Untagged, VLAN 10 and VLAN 20 frames from 02:00:00:00:00:aa to
+	# itself, and one on VLAN 30 to it from another MAC.
+	"$PY" - mine.pcap <<-'EOF'
+	import struct, sys
+	def frame(src, dst, vlan):
+	    eth = bytes.fromhex(dst + src)
+	    if vlan:
+	        eth += struct.pack("!HH", 0x8100, vlan)
+	    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28, 1, 0, 64, 17, 0,
+	        bytes([192, 0, 2, 1]), bytes([198, 51, 100, 1]))
+	    return eth + struct.pack("!H", 0x0800) + ip + \
+	        struct.pack("!HHHH", 1000, 2000, 8, 0)
+	out = struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)
+	me, other = "0200000000aa", "0200000000bb"
+	for i, (src, vlan) in enumerate([(me, 0), (me, 10), (me, 20),
+	        (other, 30)]):
+	    f = frame(src, me, vlan)
+	    out += struct.pack("<IIII", 1, i, len(f), len(f)) + f
+	open(sys.argv[1], "wb").write(out)
+	EOF
+	{
+		cat <<-'EOF'
+		kind: scope
+		name: s
+		rawforward: enable
+		---
+		kind: rawforward-collector
+		scope: s
+		name: ids
+		address: 203.0.113.9
+		port: 4000
+		EOF
+		for v in 0 10 30; do
+			printf -- '---\nkind: source\nscope: s\nname: v%s\n' "$v"
+			printf 'mac: "02:00:00:00:00:aa"\n'
+			[ "$v" = 0 ] || printf 'vlan: %s\n' "$v"
+			printf -- '---\nkind: rawforward-association\nscope: s\n'
+			printf 'name: a%s\nsource: v%s\npolicy: p\n' "$v" "$v"
+			printf 'collector: ids\ndirection: both\n'
+		done
+		policy ""
+	} >scope.yaml
+	secmonctl apply -f scope.yaml >/dev/null
+	vnb-flush -o doc.yaml --run-dir run s >/dev/null
+	dataplane mine.pcap
+	assert_oracle mine.pcap
+	# The source without a VLAN owns all four frames, v10 and v30 one
+	# each; a frame a source sends itself comes once, as ingress.
+	[ "$(wc -l <got)" = 6 ]
+	[ "$(grep -c ' ingress ' got)" = 4 ]
+	[ "$(grep -c ' egress ' got)" = 2 ]
+}
+
 @test "malformed frames are counted and passed over" {
 	vnb-gentraffic -o bad.pcap -n 500 -s 3 -M
 	policy "" | scope
