@@ -556,21 +556,23 @@ child_str(const json_t *child, const char *field)
 }
 
 /*
- * Take down the children that changed or went, and the IKE SAs whose
- * settings changed; then load the new configuration, which starts the
- * new and changed tunnels this host initiates.  Unchanged children are
- * not touched, so their SAs and SPIs stay.
+ * Take down the children that changed or went since the daemon last
+ * took a configuration, and the IKE SAs whose settings changed; then load
+ * the new configuration, which starts the new and changed tunnels this
+ * host initiates.  Unchanged children are not touched, so their SAs and
+ * SPIs stay.
  */
 static int
 enforce_reload(struct enforce *e, json_t *new)
 {
 	const char *const	 load[] = { "--load-all", NULL };
-	json_t			*old = json_object_get(e->state, "children");
-	json_t			*now = json_object_get(new, "children");
-	json_t			*oc, *nc;
+	json_t			*old, *now, *oc, *nc;
 	const char		*name;
 	int			 ike;
 
+	old = json_object_get(json_object_get(e->state, "loaded"),
+	    "children");
+	now = json_object_get(new, "children");
 	json_object_foreach(old, name, oc) {
 		nc = json_object_get(now, name);
 		if (nc != NULL && strcmp(child_str(oc, "hash"),
@@ -593,29 +595,55 @@ enforce_reload(struct enforce *e, json_t *new)
 	return run_swanctl(load, 0);
 }
 
+/*
+ * The new state: what this run wrote, and what the daemon runs, which
+ * is what it wrote if it reloaded, or else what the daemon had before.
+ */
+static json_t *
+state_next(struct enforce *e, int *reload)
+{
+	json_t	*new = state_new(e), *loaded;
+
+	loaded = json_object_get(e->state, "loaded");
+	*reload = e->reload && !json_equal(json_object_get(loaded, "hash"),
+	    json_object_get(new, "hash"));
+	if (loaded != NULL)
+		json_object_set(new, "loaded", loaded);
+	return new;
+}
+
 /* The run that writes: files, state, the store's record, the daemon. */
 static int
 enforce_apply(struct enforce *e)
 {
 	struct vnb_error	 err;
 	json_t			*new;
-	int			 changed = 0, rc = -1;
+	int			 changed = 0, reload, rc = -1;
 
 	if (enforce_write(e, &changed) == -1)
 		return -1;
-	new = state_new(e);
+	new = state_next(e, &reload);
 	if (!json_equal(new, e->state) && state_write(e, new) == -1)
 		goto out;
+	err.msg[0] = '\0';
 	if (enforcer_register(e, e->conf->hash) == -1 ||
 	    store_commit(e->store, &err) == -1) {
 		if (err.msg[0] != '\0')
 			log_warnx("%s", err.msg);
 		goto out;
 	}
-	if (changed && e->reload && enforce_reload(e, new) == -1) {
-		log_warnx("the files are written, but the daemon did not "
-		    "take them: run again with --reload");
-		goto out;
+	if (reload) {
+		if (enforce_reload(e, new) == -1) {
+			log_warnx("the files are written, but the daemon did "
+			    "not take them: run again with --reload");
+			goto out;
+		}
+		json_object_set_new(new, "loaded", json_pack("{s:O,s:O}",
+		    "hash", json_object_get(new, "hash"), "children",
+		    json_object_get(new, "children")));
+		if (state_write(e, new) == -1)
+			goto out;
+		changed = 1;
 	}
 	rc = changed ? EXIT_CHANGED : 0;
  out:
