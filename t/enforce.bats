@@ -406,3 +406,274 @@ wrote $BATS_TEST_TMPDIR/root/etc/ipsec.secrets"
 	ike=aes256-sha256-ecp256,aes256-sha384-ecp256,aes128-sha256-ecp256,aes128-sha384-ecp256!
 	esp=aes256-sha256-ecp256,aes128-sha256-ecp256!"
 }
+
+# ---------------------------------------------------------------------
+# Real tunnels: hosts h1..hN in network namespaces of their own, joined
+# by a bridge in a hub namespace, each with a charon whose /run and
+# strongswan.conf are bind mounts from its directory, and vnb-enforce
+# writing under a root of its own.  Responders are reloaded before
+# initiators (the lower name initiates), since an initiator that finds
+# no configuration on the other side does not try again.
+
+netns_possible() {
+	local probe="vnbe-probe-$$"
+
+	[ "$(id -u)" -eq 0 ] || return 1
+	ip netns add "$probe" 2> /dev/null || return 1
+	ip netns del "$probe"
+	command -v /usr/lib/ipsec/charon > /dev/null
+}
+
+netns_setup() {
+	netns_possible || skip "needs root and ip netns (CI runs as root)"
+	P="vnbe$$-${BATS_TEST_NUMBER}-"
+	V="v$$-${BATS_TEST_NUMBER}-"
+	H="$BATS_TEST_TMPDIR/hosts"
+	mkdir -p "$H"
+	# The control commands of a host run in its namespace with its /run.
+	cat > "$H/ns-exec" <<-'EOS'
+	#!/bin/sh
+	ns=$1 d=$2
+	shift 2
+	exec ip netns exec "$ns" sh -c \
+	    'mount --bind "$0"/run /run && exec "$@"' "$d" "$@"
+	EOS
+	chmod +x "$H/ns-exec"
+}
+
+teardown() {
+	local d n
+
+	[ -n "${H:-}" ] || return 0
+	for d in "$H"/h*; do
+		[ -d "$d" ] || continue
+		if [ -f "$d/run/charon.pid" ]; then
+			kill -9 "$(cat "$d/run/charon.pid")" 2> /dev/null || true
+		fi
+		if [ -f "$d/daemon.pid" ]; then
+			kill -9 "$(cat "$d/daemon.pid")" 2> /dev/null || true
+		fi
+	done
+	for n in $(ip netns list | awk '{ print $1 }' | grep "^$P"); do
+		ip netns del "$n"
+	done
+}
+
+# net_up I...: the hub, and a host hI with address 192.0.2.(10 + I) each.
+net_up() {
+	local i
+
+	ip netns add "${P}hub"
+	ip -n "${P}hub" link add br0 type bridge
+	ip -n "${P}hub" link set br0 up
+	for i in "$@"; do
+		ip netns add "${P}h$i"
+		ip link add "$V$i" type veth peer name eth0 netns "${P}h$i"
+		ip link set "$V$i" netns "${P}hub"
+		ip -n "${P}hub" link set "$V$i" master br0 up
+		ip -n "${P}h$i" addr add 192.0.2.$((10 + i))/24 dev eth0
+		ip -n "${P}h$i" link set eth0 up
+		ip -n "${P}h$i" link set lo up
+	done
+	# No IPv6 chatter on the wire the tests look at.
+	for i in hub "${@/#/h}"; do
+		ip netns exec "$P$i" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	done
+}
+
+# An address a site's traffic comes from, on a dummy interface of host i.
+site_address() {
+	ip -n "${P}h$1" link add dummy0 type dummy
+	ip -n "${P}h$1" addr add "$2/32" dev dummy0
+	ip -n "${P}h$1" link set dummy0 up
+}
+
+# Whether the kernel does ESP: without it, strongSwan's userspace ESP.
+kernel_esp() {
+	ip -n "${P}h$1" xfrm state add src 192.0.2.250 dst 192.0.2.251 \
+	    proto esp spi 0x100 enc 'cbc(aes)' \
+	    0x00112233445566778899aabbccddeeff 2> /dev/null || return 1
+	ip -n "${P}h$1" xfrm state flush
+}
+
+strongswan_conf() {
+	local d=$1 libipsec=yes
+
+	kernel_esp "$2" && libipsec=no
+	cat <<-EOF
+	charon {
+		load_modular = yes
+		plugins {
+			include /etc/strongswan.d/charon/*.conf
+			kernel-libipsec {
+				load = $libipsec
+				allow_peer_ts = yes
+			}
+			stroke {
+				secrets_file = $d/root/etc/ipsec.secrets
+			}
+	EOF
+	if [ $libipsec = yes ]; then
+		printf '\t\tkernel-netlink {\n\t\t\tfwmark = !0x42\n\t\t}\n'
+		printf '\t\tsocket-default {\n\t\t\tfwmark = 0x42\n\t\t}\n'
+	fi
+	cat <<-EOF
+		}
+		filelog {
+			log {
+				path = $d/charon.log
+				default = 1
+			}
+		}
+	}
+	include /etc/strongswan.d/*.conf
+	EOF
+}
+
+# daemon_start I FORMAT: charon (swanctl) or starter and charon (ipsec).
+daemon_start() {
+	local d="$H/h$1" ns="${P}h$1" t mounts cmd
+
+	mkdir -p "$d/run" "$d/root/etc/ipsec.d" "$d/root/etc/swanctl"
+	strongswan_conf "$d" "$1" > "$d/strongswan.conf"
+	mounts="mount --bind $d/run /run &&
+	    mount --bind $d/strongswan.conf /etc/strongswan.conf"
+	if [ "$2" = swanctl ]; then
+		cmd="exec /usr/lib/ipsec/charon"
+	else
+		touch "$d/root/etc/ipsec.conf"
+		mounts="$mounts && mount --bind $d/root/etc/ipsec.d /etc/ipsec.d"
+		cmd="exec /usr/lib/ipsec/starter --daemon charon --nofork"
+		cmd="$cmd --conf $d/root/etc/ipsec.conf"
+	fi
+	# Not a job of this shell, which would report its death.
+	(ip netns exec "$ns" sh -c "$mounts && $cmd" > "$d/daemon.out" 2>&1 &
+	    echo $! > "$d/daemon.pid")
+	for t in $(seq 50); do
+		[ -S "$d/run/charon.vici" ] && [ -S "$d/run/charon.ctl" ] &&
+		    return 0
+		sleep 0.1
+	done
+	echo "charon of h$1 did not start" >&2
+	return 1
+}
+
+# host_enforce I FORMAT GROUP [vnb-enforce options]
+host_enforce() {
+	local i=$1 format=$2 group=$3 d="$H/h$1"
+
+	shift 3
+	VNB_IPSEC="$H/ns-exec ${P}h$i $d ipsec" \
+	VNB_SWANCTL="$H/ns-exec ${P}h$i $d swanctl" \
+	    vnb-enforce --name h$i --group "$group" \
+	    --address 192.0.2.$((10 + i)) --root "$d/root" --format "$format" \
+	    "$@"
+}
+
+swanctl_of() {
+	"$H/ns-exec" "${P}h$1" "$H/h$1" swanctl "${@:2}" 2> /dev/null
+}
+
+installed() {
+	swanctl_of "$1" --list-sas | grep -c "INSTALLED" || true
+}
+
+# Wait up to 5 s for host i to have n installed children.
+wait_installed() {
+	local t
+
+	for t in $(seq 50); do
+		[ "$(installed "$1")" -eq "$2" ] && return 0
+		sleep 0.1
+	done
+	echo "h$1 has $(installed "$1") installed children, not $2:" >&2
+	swanctl_of "$1" --list-sas >&2
+	return 1
+}
+
+# Each installed child of host i with its SPIs: "NAME IN OUT".
+spis() {
+	swanctl_of "$1" --list-sas | awk '
+		/^  [^ ].*INSTALLED/ { name = $1; sub(":", "", name) }
+		/^    in  / { spi_in = $2; sub(",", "", spi_in) }
+		/^    out / { spi = $2; sub(",", "", spi)
+			print name, spi_in, spi }' | sort
+}
+
+group_of() {
+	[ "$1" -le 2 ] && echo ga || echo gb
+}
+
+# The 2 x 2 mesh: every host registers, then all reload, responders
+# first, and all four tunnels (two on each host) are installed.
+mesh_up() {
+	local format=$1 i
+
+	shift
+	net_up 1 2 3 4
+	for i in 1 2 3 4; do
+		daemon_start $i "$format"
+	done
+	for i in 1 2 3 4; do
+		host_enforce $i "$format" "$(group_of $i)" "$@" > /dev/null ||
+		    [ $? -eq 3 ]
+	done
+	for i in 4 3 2 1; do
+		run host_enforce $i "$format" "$(group_of $i)" --reload "$@"
+		assert_failure 3
+	done
+}
+
+mesh_installed() {
+	wait_installed 1 "${1:-2}"
+	wait_installed 2 "${1:-2}"
+	wait_installed 3 2
+	wait_installed 4 2
+}
+
+# Pings between the tunnels' ends while the hub captures: they pass,
+# and no packet on the wire is anything but ESP (in UDP with strongSwan's
+# userspace ESP), IKE, ARP or IGMP.
+ping_esp_only() {
+	local pid i j t
+
+	ip netns exec "${P}hub" tcpdump -i br0 -n -U -w "$H/wire.pcap" \
+	    > /dev/null 2> "$H/tcpdump.err" &
+	pid=$!
+	for t in $(seq 50); do
+		grep -q "listening on" "$H/tcpdump.err" && break
+		sleep 0.1
+	done
+	for i in 1 2; do
+		for j in 3 4; do
+			run ip netns exec "${P}h$i" ping -c 2 -i 0.2 -W 2 \
+			    192.0.2.$((10 + j))
+			assert_success
+		done
+	done
+	sleep 0.3
+	kill "$pid"
+	wait "$pid" || true
+	run sh -c "tcpdump -r '$H/wire.pcap' -n icmp 2> /dev/null"
+	assert_output ""
+	run sh -c "tcpdump -r '$H/wire.pcap' -n 'esp or (udp port 4500 and
+	    udp[8:4] != 0)' 2> /dev/null | wc -l"
+	[ "$output" -ge 16 ]
+	run sh -c "tcpdump -r '$H/wire.pcap' -n 'not arp and not igmp and
+	    not esp and not udp port 4500 and not udp port 500' 2> /dev/null"
+	assert_output ""
+}
+
+@test "tunnels: 2 x 2 group-to-group mesh with PSK, swanctl format" {
+	netns_setup
+	mesh_up swanctl
+	mesh_installed
+	ping_esp_only
+}
+
+@test "tunnels: 2 x 2 group-to-group mesh with PSK, ipsec format" {
+	netns_setup
+	mesh_up ipsec
+	mesh_installed
+	ping_esp_only
+}
