@@ -26,6 +26,14 @@
 			"the VNB store.\n# Do not edit: the next run puts " \
 			"back what the store says.\n"
 
+/*
+ * The enforcers of a group or site present one certificate, so one
+ * identity: IKE SAs are told apart by address, and an SA from a second
+ * host with the same identity must not replace the first's.  A peer that
+ * restarted leaves its old SAs to DPD.
+ */
+#define ENFORCE_SETUP	"\nconfig setup\n\tuniqueids=never\n"
+
 struct enf_child {
 	const char	*bind;
 	const json_t	*bind_obj;
@@ -746,6 +754,7 @@ swanctl_peer(const struct enf_peer *p, const struct enf_auth *a,
 		buf_puts(b, "\t\taggressive = yes\n");
 	buf_printf(b, "\t\tlocal_addrs = %s\n", p->laddr);
 	buf_printf(b, "\t\tremote_addrs = %s\n", p->raddr);
+	buf_puts(b, "\t\tunique = never\n");
 	buf_printf(b, "\t\tproposals = %s\n", ike);
 	buf_printf(b, "\t\t%s = %llus\n", p->v1 ? "reauth_time" :
 	    "rekey_time", seconds(str(p->ike, "lifetime")));
@@ -933,9 +942,10 @@ render_files(struct enf_render *r)
 	buf_init(&secrets);
 	buf_add(&secrets, "", 0);
 	buf_printf(&conf, ENFORCE_HEADER, r->self);
-	if (r->format == ENFORCE_IPSEC)
+	if (r->format == ENFORCE_IPSEC) {
+		buf_puts(&conf, ENFORCE_SETUP);
 		buf_printf(&secrets, ENFORCE_HEADER, r->self);
-	else
+	} else
 		buf_puts(&conf, "\nconnections {\n");
 	for (i = 0; i < r->npeers && rc == 0; i++)
 		rc = render_peer(r, &r->peers[i], &conf, &secrets);

@@ -99,6 +99,9 @@ wrote $BATS_TEST_TMPDIR/root/etc/ipsec.secrets"
 	assert_output "# Written by vnb-enforce for enforcer 'h1' from the VNB store.
 # Do not edit: the next run puts back what the store says.
 
+config setup
+	uniqueids=never
+
 conn h3__ab
 	keyexchange=ikev2
 	left=192.0.2.11
@@ -173,6 +176,7 @@ conn h4__ab
 		version = 2
 		local_addrs = 192.0.2.11
 		remote_addrs = 192.0.2.13
+		unique = never
 		proposals = aes256gcm16-prfsha256-curve25519
 		rekey_time = 14400s
 		dpd_delay = 30s
@@ -676,4 +680,39 @@ ping_esp_only() {
 	mesh_up ipsec
 	mesh_installed
 	ping_esp_only
+}
+
+# Certificate authentication: a CA made with pki, and a certificate for
+# each group, which all its enforcers present.
+use_certificates() {
+	KEY_TYPE=ecdsa KEY_SIZE=256 "$VNB_SRCDIR/examples/ipsec-pki.sh" pki \
+	    cert-ga cert-gb > /dev/null
+	ipsecctl apply -f pki/pki.yaml > /dev/null
+	ipsecctl set endpoint-group ga --certificate cert-ga > /dev/null
+	ipsecctl set endpoint-group gb --certificate cert-gb > /dev/null
+	ipsecctl set group-to-group ab --authentication certificate \
+	    2> /dev/null > /dev/null
+}
+
+@test "tunnels: 2 x 2 group-to-group mesh with certificates, swanctl format" {
+	netns_setup
+	use_certificates
+	mesh_up swanctl
+	mesh_installed
+	ping_esp_only
+	run swanctl_of 3 --list-sas
+	assert_output --partial "h1: #"
+	assert_output --partial "remote 'C=CH, O=VNB, CN=cert-ga' @ 192.0.2.11"
+	assert_output --partial "remote 'C=CH, O=VNB, CN=cert-ga' @ 192.0.2.12"
+}
+
+@test "tunnels: 2 x 2 group-to-group mesh with certificates, ipsec format" {
+	netns_setup
+	use_certificates
+	mesh_up ipsec
+	mesh_installed
+	ping_esp_only
+	run swanctl_of 3 --list-sas
+	assert_output --partial "remote 'C=CH, O=VNB, CN=cert-ga' @ 192.0.2.11"
+	assert_output --partial "remote 'C=CH, O=VNB, CN=cert-ga' @ 192.0.2.12"
 }
