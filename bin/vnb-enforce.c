@@ -555,36 +555,72 @@ child_str(const json_t *child, const char *field)
 	return json_string_value(json_object_get(child, field));
 }
 
+static int
+child_same(const json_t *oc, const json_t *nc)
+{
+	return nc != NULL && strcmp(child_str(oc, "hash"),
+	    child_str(nc, "hash")) == 0;
+}
+
+/*
+ * The connections whose IKE SAs go down with their changed children:
+ * those whose own settings changed or that went.  With ipsec.conf also
+ * those left with no unchanged child: starter then replaces the whole
+ * connection, and the old IKE SA would refuse the new child.
+ */
+static json_t *
+reload_conns(const struct enforce *e, const json_t *old, const json_t *now)
+{
+	json_t		*down = json_object(), *keep = json_object();
+	json_t		*oc, *nc, *v;
+	const char	*name, *conn;
+
+	json_object_foreach((json_t *)old, name, oc) {
+		nc = json_object_get(now, name);
+		conn = child_str(oc, "conn");
+		if (child_same(oc, nc))
+			json_object_set_new(keep, conn, json_true());
+		else if (nc == NULL || strcmp(child_str(oc, "conn-hash"),
+		    child_str(nc, "conn-hash")) != 0)
+			json_object_set_new(down, conn, json_true());
+		else if (e->format == ENFORCE_IPSEC)
+			json_object_set_new(down, conn, json_false());
+	}
+	json_object_foreach(down, name, v)
+		if (json_is_false(v) && json_object_get(keep, name) == NULL)
+			json_object_set_new(down, name, json_true());
+	json_decref(keep);
+	return down;
+}
+
 /*
  * Take down the children that changed or went since the daemon last
- * took a configuration, and the IKE SAs whose settings changed; then load
- * the new configuration, which starts the new and changed tunnels this
- * host initiates.  Unchanged children are not touched, so their SAs and
- * SPIs stay.
+ * took a configuration, and IKE SAs as reload_conns() says; then load the
+ * new configuration, which starts the new and changed tunnels this host
+ * initiates.  Unchanged children are not touched, so their SAs and SPIs
+ * stay.
  */
 static int
 enforce_reload(struct enforce *e, json_t *new)
 {
 	const char *const	 load[] = { "--load-all", NULL };
-	json_t			*old, *now, *oc, *nc;
+	json_t			*old, *now, *oc, *nc, *down;
 	const char		*name;
-	int			 ike;
 
 	old = json_object_get(json_object_get(e->state, "loaded"),
 	    "children");
 	now = json_object_get(new, "children");
+	down = reload_conns(e, old, now);
 	json_object_foreach(old, name, oc) {
 		nc = json_object_get(now, name);
-		if (nc != NULL && strcmp(child_str(oc, "hash"),
-		    child_str(nc, "hash")) == 0)
+		if (child_same(oc, nc))
 			continue;
-		ike = nc == NULL || strcmp(child_str(oc, "conn-hash"),
-		    child_str(nc, "conn-hash")) != 0;
 		printf("reload: %s %s\n", nc ? "changed" : "removed", name);
 		reload_down(e, name, child_str(oc, "conn"), 0);
-		if (ike)
+		if (json_is_true(json_object_get(down, child_str(oc, "conn"))))
 			reload_down(e, name, child_str(oc, "conn"), 1);
 	}
+	json_decref(down);
 	json_object_foreach(now, name, nc)
 		if (json_object_get(old, name) == NULL)
 			printf("reload: added %s\n", name);

@@ -485,11 +485,9 @@ net_up() {
 	done
 }
 
-# An address a site's traffic comes from, on a dummy interface of host i.
+# An address a site's traffic comes from, on host i's loopback.
 site_address() {
-	ip -n "${P}h$1" link add dummy0 type dummy
-	ip -n "${P}h$1" addr add "$2/32" dev dummy0
-	ip -n "${P}h$1" link set dummy0 up
+	ip -n "${P}h$1" addr add "$2/32" dev lo
 }
 
 # Whether the kernel does ESP: without it, strongSwan's userspace ESP.
@@ -526,6 +524,7 @@ strongswan_conf() {
 		filelog {
 			log {
 				path = $d/charon.log
+				flush_line = yes
 				default = 1
 			}
 		}
@@ -715,4 +714,109 @@ use_certificates() {
 	run swanctl_of 3 --list-sas
 	assert_output --partial "remote 'C=CH, O=VNB, CN=cert-ga' @ 192.0.2.11"
 	assert_output --partial "remote 'C=CH, O=VNB, CN=cert-ga' @ 192.0.2.12"
+}
+
+# The mesh, and sites s1 (h1) and s2 (h2) joined by bind s12: h1 and h2
+# then have two children each, one a tunnel of ab to the other group,
+# the other of s12 between the two sites.
+sites_up() {
+	ipsecctl create local-site s1 --cidrs 198.51.100.0/28 > /dev/null
+	ipsecctl create local-site s2 --cidrs 198.51.100.16/28 > /dev/null
+	ipsecctl create localsite-to-localsite s12 --left s1 --right s2 \
+	    --ike-policy ike --ipsec-policy esp --start-action start \
+	    --psk 0sc2VjcmV0IHNlY3JldCBzZWNyZXQgc2VjcmV0IQ== > /dev/null
+}
+
+site_of() {
+	[ "$1" -le 2 ] && echo "--localsite s$1"
+}
+
+# Reload every host, responders first; each prints what changed.
+reload_all() {
+	local format=$1 i
+
+	for i in 4 3 2 1; do
+		host_enforce $i "$format" "$(group_of $i)" $(site_of $i) \
+		    --reload > "$H/reload.h$i" || [ $? -eq 3 ]
+	done
+}
+
+# The SPIs of every host's children, before and after a change.
+all_spis() {
+	local i
+
+	for i in 1 2 3 4; do
+		spis $i | sed "s/^/h$i /"
+	done
+}
+
+policy_change() {
+	local format=$1 i
+
+	netns_setup
+	sites_up
+	net_up 1 2 3 4
+	site_address 1 198.51.100.1
+	site_address 2 198.51.100.17
+	for i in 1 2 3 4; do
+		daemon_start $i "$format"
+		host_enforce $i "$format" "$(group_of $i)" $(site_of $i) \
+		    > /dev/null || [ $? -eq 3 ]
+	done
+	reload_all "$format"
+	mesh_installed 3
+	# The sites' tunnel carries their traffic.
+	run ip netns exec "${P}h1" ping -c 2 -i 0.2 -W 2 -I 198.51.100.1 \
+	    198.51.100.17
+	assert_success
+	all_spis > before
+	[ "$(wc -l < before)" -eq 10 ]
+
+	# s12 changes: its two ends are re-created, ab's eight keep their SPIs.
+	ipsecctl set localsite-to-localsite s12 --ipsec-policy esp2 > /dev/null
+	reload_all "$format"
+	run cat "$H/reload.h1"
+	assert_output "wrote $H/h1/root/etc/$([ "$format" = ipsec ] &&
+	    echo ipsec.conf || echo swanctl/swanctl.conf)
+reload: changed h2__s12"
+	run cat "$H/reload.h3"
+	assert_output ""
+	mesh_installed 3
+	all_spis > after
+	run diff before after
+	assert_failure
+	run sh -c "diff before after | grep '^[<>]' | awk '{ print \$2, \$3 }' |
+	    sort -u"
+	assert_output "h1 h2__s12
+h2 h1__s12"
+	run sh -c "diff before after | grep -c '^[<>]'"
+	assert_output 4
+	run swanctl_of 1 --list-sas
+	assert_output --partial "ESP:AES_GCM_16-128"
+
+	# ab changes: its eight ends are re-created, s12's two keep theirs.
+	ipsecctl set group-to-group ab --ipsec-policy esp2 > /dev/null
+	reload_all "$format"
+	mesh_installed 3
+	all_spis > after2
+	run sh -c "diff after after2 | grep '^[<>]' | awk '{ print \$2, \$3 }' |
+	    sort -u"
+	assert_output "h1 h3__ab
+h1 h4__ab
+h2 h3__ab
+h2 h4__ab
+h3 h1__ab
+h3 h2__ab
+h4 h1__ab
+h4 h2__ab"
+	run sh -c "diff after after2 | grep -c '^[<>]'"
+	assert_output 16
+}
+
+@test "tunnels: a changed IPsec policy re-creates only its tunnels, swanctl" {
+	policy_change swanctl
+}
+
+@test "tunnels: a changed IPsec policy re-creates only its tunnels, ipsec" {
+	policy_change ipsec
 }
