@@ -820,3 +820,118 @@ h4 h2__ab"
 @test "tunnels: a changed IPsec policy re-creates only its tunnels, ipsec" {
 	policy_change ipsec
 }
+
+# h4 leaves group gb: its tunnels go, on h4 and on h1 and h2; h3's stay.
+host_leaves() {
+	local format=$1 i
+
+	netns_setup
+	mesh_up "$format"
+	mesh_installed
+	run host_enforce 4 "$format" spare --reload
+	assert_failure 3
+	assert_line "reload: removed h1__ab"
+	assert_line "reload: removed h2__ab"
+	for i in 3 2 1; do
+		host_enforce $i "$format" "$(group_of $i)" --reload \
+		    > "$H/reload.h$i" || [ $? -eq 3 ]
+	done
+	run cat "$H/reload.h1"
+	assert_line "reload: removed h4__ab"
+	wait_installed 4 0
+	wait_installed 1 1
+	wait_installed 2 1
+	wait_installed 3 2
+	run swanctl_of 1 --list-sas
+	refute_output --partial "192.0.2.14"
+	run swanctl_of 1 --list-conns
+	refute_output --partial "h4"
+	run ipsecctl get enforcer h4 -o json
+	assert_output --partial '"endpoint-group": "spare"'
+}
+
+@test "tunnels: a host that leaves its group takes its tunnels down, swanctl" {
+	host_leaves swanctl
+}
+
+@test "tunnels: a host that leaves its group takes its tunnels down, ipsec" {
+	host_leaves ipsec
+}
+
+# A remote site's gateway that VNB does not manage: h5, configured by
+# hand, with the branch's network behind it.
+remote_gateway() {
+	local d="$H/h5"
+
+	mkdir -p "$d/root/etc/swanctl"
+	cat > "$d/root/etc/swanctl/swanctl.conf" <<-'EOF'
+	connections {
+		dc {
+			version = 2
+			local_addrs = 192.0.2.15
+			remote_addrs = 192.0.2.11
+			proposals = aes256gcm16-prfsha256-curve25519
+			local {
+				auth = psk
+				id = @branch-gw
+			}
+			remote {
+				auth = psk
+				id = 192.0.2.11
+			}
+			children {
+				dc {
+					local_ts = 203.0.113.0/28
+					remote_ts = 198.51.100.0/28
+					esp_proposals = aes256gcm16
+				}
+			}
+		}
+	}
+	secrets {
+		ike-dc {
+			id-1 = @branch-gw
+			id-2 = 192.0.2.11
+			secret = "a branch secret of 32 bytes, ok!"
+		}
+	}
+	EOF
+	SWANCTL_DIR="$d/root/etc/swanctl" swanctl_of 5 --load-all > /dev/null
+}
+
+local_to_remote() {
+	local format=$1
+
+	netns_setup
+	net_up 1 5
+	site_address 1 198.51.100.1
+	site_address 5 203.0.113.1
+	ipsecctl create local-site s1 --cidrs 198.51.100.0/28 > /dev/null
+	ipsecctl create remote-site branch --peer-address 192.0.2.15 \
+	    --peer-cidrs 203.0.113.0/28 --peer-id @branch-gw > /dev/null
+	ipsecctl create localsite-to-remotesite s1-branch --local-site s1 \
+	    --remote-site branch --ike-policy ike --ipsec-policy esp \
+	    --psk "a branch secret of 32 bytes, ok!" --start-action start \
+	    > /dev/null
+	daemon_start 5 swanctl
+	remote_gateway
+	daemon_start 1 "$format"
+	run host_enforce 1 "$format" ga --localsite s1 --reload
+	assert_failure 3
+	assert_line "reload: added branch__s1-branch"
+	wait_installed 1 1
+	wait_installed 5 1
+	run ip netns exec "${P}h1" ping -c 2 -i 0.2 -W 2 -I 198.51.100.1 \
+	    203.0.113.1
+	assert_success
+	run swanctl_of 1 --list-sas
+	assert_output --partial "remote 'branch-gw' @ 192.0.2.15"
+}
+
+@test "tunnels: a local site reaches a remote site's gateway, swanctl" {
+	local_to_remote swanctl
+}
+
+@test "tunnels: a local site reaches a remote site's gateway, ipsec" {
+	local_to_remote ipsec
+}
