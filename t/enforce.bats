@@ -634,37 +634,54 @@ mesh_installed() {
 	wait_installed 4 2
 }
 
-# Pings between the tunnels' ends while the hub captures: they pass,
-# and no packet on the wire is anything but ESP (in UDP with strongSwan's
-# userspace ESP), IKE, ARP or IGMP.
-ping_esp_only() {
-	local pid i j t
+# A capture of everything on the hub's bridge, from now on.
+capture_start() {
+	local t
 
-	ip netns exec "${P}hub" tcpdump -i br0 -n -U -w "$H/wire.pcap" \
+	ip netns exec "${P}hub" tcpdump -i br0 -n -U --immediate-mode -w "$H/wire.pcap" \
 	    > /dev/null 2> "$H/tcpdump.err" &
-	pid=$!
+	CAPTURE=$!
 	for t in $(seq 50); do
-		grep -q "listening on" "$H/tcpdump.err" && break
+		grep -q "listening on" "$H/tcpdump.err" && return 0
 		sleep 0.1
 	done
-	for i in 1 2; do
-		for j in 3 4; do
-			run ip netns exec "${P}h$i" ping -c 2 -i 0.2 -W 2 \
-			    192.0.2.$((10 + j))
-			assert_success
-		done
-	done
+	return 1
+}
+
+# The capture ends: it holds at least N ESP packets (in UDP with
+# strongSwan's userspace ESP), no ICMP, and nothing else but IKE, ARP
+# and IGMP.
+capture_esp_only() {
 	sleep 0.3
-	kill "$pid"
-	wait "$pid" || true
+	kill "$CAPTURE"
+	wait "$CAPTURE" || true
 	run sh -c "tcpdump -r '$H/wire.pcap' -n icmp 2> /dev/null"
 	assert_output ""
 	run sh -c "tcpdump -r '$H/wire.pcap' -n 'esp or (udp port 4500 and
 	    udp[8:4] != 0)' 2> /dev/null | wc -l"
-	[ "$output" -ge 16 ]
+	[ "$output" -ge "$1" ]
 	run sh -c "tcpdump -r '$H/wire.pcap' -n 'not arp and not igmp and
 	    not esp and not udp port 4500 and not udp port 500' 2> /dev/null"
 	assert_output ""
+}
+
+# ping_from I SOURCE DESTINATION: two pings that must pass.
+ping_from() {
+	run ip netns exec "${P}h$1" ping -c 2 -i 0.2 -W 2 -I "$2" "$3"
+	assert_success
+}
+
+# Pings between the mesh's tunnels' ends pass, as ESP only.
+ping_esp_only() {
+	local i j
+
+	capture_start
+	for i in 1 2; do
+		for j in 3 4; do
+			ping_from $i 192.0.2.$((10 + i)) 192.0.2.$((10 + j))
+		done
+	done
+	capture_esp_only 16
 }
 
 @test "tunnels: 2 x 2 group-to-group mesh with PSK, swanctl format" {
@@ -685,12 +702,23 @@ ping_esp_only() {
 # each group, which all its enforcers present.
 use_certificates() {
 	KEY_TYPE=ecdsa KEY_SIZE=256 "$VNB_SRCDIR/examples/ipsec-pki.sh" pki \
-	    cert-ga cert-gb > /dev/null
+	    cert-ga cert-gb cert-s1 cert-s2 branch-gw > /dev/null
 	ipsecctl apply -f pki/pki.yaml > /dev/null
 	ipsecctl set endpoint-group ga --certificate cert-ga > /dev/null
 	ipsecctl set endpoint-group gb --certificate cert-gb > /dev/null
 	ipsecctl set group-to-group ab --authentication certificate \
 	    2> /dev/null > /dev/null
+}
+
+# auth_for AUTH: psk, or cert for certificates everywhere.
+auth_for() {
+	[ "$1" = cert ] && use_certificates
+	return 0
+}
+
+# The options that make a bind of sites use certificates.
+site_auth() {
+	[ "$1" = cert ] && echo "--authentication certificate"
 }
 
 @test "tunnels: 2 x 2 group-to-group mesh with certificates, swanctl format" {
@@ -720,11 +748,16 @@ use_certificates() {
 # then have two children each, one a tunnel of ab to the other group,
 # the other of s12 between the two sites.
 sites_up() {
-	ipsecctl create local-site s1 --cidrs 198.51.100.0/28 > /dev/null
-	ipsecctl create local-site s2 --cidrs 198.51.100.16/28 > /dev/null
+	local certs=""
+
+	[ "$1" = cert ] && certs=yes
+	ipsecctl create local-site s1 --cidrs 198.51.100.0/28 \
+	    ${certs:+--certificate cert-s1} > /dev/null
+	ipsecctl create local-site s2 --cidrs 198.51.100.16/28 \
+	    ${certs:+--certificate cert-s2} > /dev/null
 	ipsecctl create localsite-to-localsite s12 --left s1 --right s2 \
 	    --ike-policy ike --ipsec-policy esp --start-action start \
-	    --psk 0sc2VjcmV0IHNlY3JldCBzZWNyZXQgc2VjcmV0IQ== > /dev/null
+	    $(site_auth "$1") > /dev/null
 }
 
 site_of() {
@@ -754,7 +787,8 @@ policy_change() {
 	local format=$1 i
 
 	netns_setup
-	sites_up
+	auth_for "$2"
+	sites_up "$2"
 	net_up 1 2 3 4
 	site_address 1 198.51.100.1
 	site_address 2 198.51.100.17
@@ -765,10 +799,10 @@ policy_change() {
 	done
 	reload_all "$format"
 	mesh_installed 3
-	# The sites' tunnel carries their traffic.
-	run ip netns exec "${P}h1" ping -c 2 -i 0.2 -W 2 -I 198.51.100.1 \
-	    198.51.100.17
-	assert_success
+	# The sites' tunnel carries their traffic, as ESP only.
+	capture_start
+	ping_from 1 198.51.100.1 198.51.100.17
+	capture_esp_only 4
 	all_spis > before
 	[ "$(wc -l < before)" -eq 10 ]
 
@@ -813,12 +847,20 @@ h4 h2__ab"
 	assert_output 16
 }
 
-@test "tunnels: a changed IPsec policy re-creates only its tunnels, swanctl" {
-	policy_change swanctl
+@test "tunnels: a changed IPsec policy re-creates only its tunnels, PSK, swanctl" {
+	policy_change swanctl psk
 }
 
-@test "tunnels: a changed IPsec policy re-creates only its tunnels, ipsec" {
-	policy_change ipsec
+@test "tunnels: a changed IPsec policy re-creates only its tunnels, PSK, ipsec" {
+	policy_change ipsec psk
+}
+
+@test "tunnels: a changed IPsec policy re-creates only its tunnels, certificates, swanctl" {
+	policy_change swanctl cert
+}
+
+@test "tunnels: a changed IPsec policy re-creates only its tunnels, certificates, ipsec" {
+	policy_change ipsec cert
 }
 
 # h4 leaves group gb: its tunnels go, on h4 and on h1 and h2; h3's stay.
@@ -826,6 +868,7 @@ host_leaves() {
 	local format=$1 i
 
 	netns_setup
+	auth_for "$2"
 	mesh_up "$format"
 	mesh_installed
 	run host_enforce 4 "$format" spare --reload
@@ -850,21 +893,38 @@ host_leaves() {
 	assert_output --partial '"endpoint-group": "spare"'
 }
 
-@test "tunnels: a host that leaves its group takes its tunnels down, swanctl" {
-	host_leaves swanctl
+@test "tunnels: a host that leaves its group takes its tunnels down, PSK, swanctl" {
+	host_leaves swanctl psk
 }
 
-@test "tunnels: a host that leaves its group takes its tunnels down, ipsec" {
-	host_leaves ipsec
+@test "tunnels: a host that leaves its group takes its tunnels down, PSK, ipsec" {
+	host_leaves ipsec psk
+}
+
+@test "tunnels: a host that leaves its group takes its tunnels down, certificates, swanctl" {
+	host_leaves swanctl cert
+}
+
+@test "tunnels: a host that leaves its group takes its tunnels down, certificates, ipsec" {
+	host_leaves ipsec cert
 }
 
 # A remote site's gateway that VNB does not manage: h5, configured by
 # hand, with the branch's network behind it.
 remote_gateway() {
-	local d="$H/h5"
+	local d="$H/h5/root/etc/swanctl" auth=psk id=@branch-gw
+	local peer=192.0.2.11
 
-	mkdir -p "$d/root/etc/swanctl"
-	cat > "$d/root/etc/swanctl/swanctl.conf" <<-'EOF'
+	mkdir -p "$d/x509" "$d/x509ca" "$d/private"
+	if [ "$1" = cert ]; then
+		auth=pubkey
+		id='"C=CH, O=VNB, CN=branch-gw"'
+		peer='"C=CH, O=VNB, CN=cert-s1"'
+		cp pki/branch-gw.pem "$d/x509/"
+		cp pki/branch-gw.key "$d/private/branch-gw.pem"
+		cp pki/vnb-ca.pem "$d/x509ca/"
+	fi
+	cat > "$d/swanctl.conf" <<-EOF
 	connections {
 		dc {
 			version = 2
@@ -872,12 +932,13 @@ remote_gateway() {
 			remote_addrs = 192.0.2.11
 			proposals = aes256gcm16-prfsha256-curve25519
 			local {
-				auth = psk
-				id = @branch-gw
+				auth = $auth
+				id = $id
+				$([ "$1" = cert ] && echo "certs = branch-gw.pem")
 			}
 			remote {
-				auth = psk
-				id = 192.0.2.11
+				auth = $auth
+				id = $peer
 			}
 			children {
 				dc {
@@ -896,42 +957,57 @@ remote_gateway() {
 		}
 	}
 	EOF
-	SWANCTL_DIR="$d/root/etc/swanctl" swanctl_of 5 --load-all > /dev/null
+	SWANCTL_DIR="$d" swanctl_of 5 --load-all > /dev/null
 }
 
 local_to_remote() {
-	local format=$1
+	local format=$1 auth=$2 certs="" id=@branch-gw
 
 	netns_setup
+	auth_for "$auth"
+	if [ "$auth" = cert ]; then
+		certs=yes
+		id="C=CH, O=VNB, CN=branch-gw"
+	fi
 	net_up 1 5
 	site_address 1 198.51.100.1
 	site_address 5 203.0.113.1
-	ipsecctl create local-site s1 --cidrs 198.51.100.0/28 > /dev/null
+	ipsecctl create local-site s1 --cidrs 198.51.100.0/28 \
+	    ${certs:+--certificate cert-s1} > /dev/null
 	ipsecctl create remote-site branch --peer-address 192.0.2.15 \
-	    --peer-cidrs 203.0.113.0/28 --peer-id @branch-gw > /dev/null
+	    --peer-cidrs 203.0.113.0/28 --peer-id "$id" \
+	    ${certs:+--ca vnb-ca} > /dev/null
 	ipsecctl create localsite-to-remotesite s1-branch --local-site s1 \
 	    --remote-site branch --ike-policy ike --ipsec-policy esp \
 	    --psk "a branch secret of 32 bytes, ok!" --start-action start \
-	    > /dev/null
+	    $(site_auth "$auth") > /dev/null 2>&1
 	daemon_start 5 swanctl
-	remote_gateway
+	remote_gateway "$auth"
 	daemon_start 1 "$format"
 	run host_enforce 1 "$format" ga --localsite s1 --reload
 	assert_failure 3
 	assert_line "reload: added branch__s1-branch"
 	wait_installed 1 1
 	wait_installed 5 1
-	run ip netns exec "${P}h1" ping -c 2 -i 0.2 -W 2 -I 198.51.100.1 \
-	    203.0.113.1
-	assert_success
+	capture_start
+	ping_from 1 198.51.100.1 203.0.113.1
+	capture_esp_only 4
 	run swanctl_of 1 --list-sas
-	assert_output --partial "remote 'branch-gw' @ 192.0.2.15"
+	assert_output --partial "remote '${id#@}' @ 192.0.2.15"
 }
 
-@test "tunnels: a local site reaches a remote site's gateway, swanctl" {
-	local_to_remote swanctl
+@test "tunnels: a local site reaches a remote site's gateway, PSK, swanctl" {
+	local_to_remote swanctl psk
 }
 
-@test "tunnels: a local site reaches a remote site's gateway, ipsec" {
-	local_to_remote ipsec
+@test "tunnels: a local site reaches a remote site's gateway, PSK, ipsec" {
+	local_to_remote ipsec psk
+}
+
+@test "tunnels: a local site reaches a remote site's gateway, certificates, swanctl" {
+	local_to_remote swanctl cert
+}
+
+@test "tunnels: a local site reaches a remote site's gateway, certificates, ipsec" {
+	local_to_remote ipsec cert
 }
