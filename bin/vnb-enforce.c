@@ -71,7 +71,7 @@ usage(int status)
 	    "--group G [--localsite L]\n"
 	    "                   {--interface IF | --address A} [--root DIR] "
 	    "[--format ipsec|swanctl]\n"
-	    "                   [--reload] [--check] [--dry-run]\n");
+	    "                   [--reload | --check | --dry-run]\n");
 	exit(status);
 }
 
