@@ -769,7 +769,7 @@ main(int argc, char *argv[])
 		{ NULL,		0,			NULL, 0 }
 	};
 	struct enforce	 e;
-	char		*root;
+	char		*root, *dir;
 	int		 ch, verbose = 0, rc;
 
 	memset(&e, 0, sizeof(e));
@@ -841,16 +841,16 @@ main(int argc, char *argv[])
 	e.root = root;
 	if (e.store_path == NULL)
 		e.store_path = store_default_path();
-	if (e.address == NULL && interface_address(&e) == -1)
-		return 1;
 	if (e.format == ENFORCE_SWANCTL) {
 		/* swanctl reads its credentials from beside the file. */
-		char	*dir = root_path(&e, "etc/swanctl");
-
+		dir = root_path(&e, "etc/swanctl");
 		setenv("SWANCTL_DIR", dir, 1);
 		free(dir);
 	}
-	rc = enforce_run(&e);
+	if (e.address == NULL && interface_address(&e) == -1)
+		rc = 1;
+	else
+		rc = enforce_run(&e);
 	store_close(e.store);
 	enforce_conf_free(e.conf);
 	json_decref(e.state);

@@ -299,10 +299,12 @@ render_sort(struct enf_render *r)
 			    bind);
 			free(bind);
 		}
-		qsort(p->children, p->nchildren, sizeof(*p->children),
-		    child_cmp);
+		if (p->nchildren > 0)
+			qsort(p->children, p->nchildren,
+			    sizeof(*p->children), child_cmp);
 	}
-	qsort(r->peers, r->npeers, sizeof(*r->peers), peer_cmp);
+	if (r->npeers > 0)
+		qsort(r->peers, r->npeers, sizeof(*r->peers), peer_cmp);
 	for (i = 1; i < r->npeers; i++)
 		if (strcmp(r->peers[i - 1].name, r->peers[i].name) == 0)
 			return render_fail(r, "peers '%s' and '%s' have the "
@@ -353,6 +355,7 @@ proposals(int v1, const json_t *enc, const json_t *integ, const json_t *prf,
 	json_t		*none = json_pack("[s]", "");
 	size_t		 i, j, k;
 	const char	*e, *g, *d;
+	char		*s;
 
 	buf_init(&b);
 	if (!v1) {
@@ -361,7 +364,9 @@ proposals(int v1, const json_t *enc, const json_t *integ, const json_t *prf,
 		prop_add(&b, prf, "prf");
 		prop_add(&b, dh, "");
 		json_decref(none);
-		return xstrdup(b.len ? b.data + 1 : "");
+		s = xstrdup(b.len ? b.data + 1 : "");
+		buf_free(&b);
+		return s;
 	}
 	if (json_array_size(enc) == 0)
 		enc = none;
@@ -1009,7 +1014,9 @@ enforce_render(struct store *s, const struct tunnel_set *ts, const char *self,
 		enforce_conf_free(conf);
 		return NULL;
 	}
-	qsort(conf->files, conf->nfiles, sizeof(*conf->files), file_cmp);
+	if (conf->nfiles > 0)
+		qsort(conf->files, conf->nfiles, sizeof(*conf->files),
+		    file_cmp);
 	render_hash(conf);
 	return conf;
 }
