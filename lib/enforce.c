@@ -34,19 +34,20 @@
  */
 #define ENFORCE_SETUP	"\nconfig setup\n\tuniqueids=never\n"
 
+/* Each of these begins with its name, the key it is sorted by. */
 struct enf_child {
+	char		*name;
 	const char	*bind;
 	const json_t	*bind_obj;
 	const json_t	*ipsec;
 	const json_t	*lts;
 	const json_t	*rts;
-	char		*name;
 };
 
 /* One IKE connection: every tunnel to one peer address. */
 struct enf_peer {
-	const char		*label;		/* enforcer or remote site */
 	char			*name;
+	const char		*label;		/* enforcer or remote site */
 	const char		*laddr;
 	const char		*raddr;
 	const json_t		*ike;
@@ -268,18 +269,11 @@ render_tunnel(const struct tunnel *t, void *arg)
 	return 0;
 }
 
+/* For qsort() of peers, children and files: by the name they begin with. */
 static int
-peer_cmp(const void *a, const void *b)
+name_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct enf_peer *)a)->name,
-	    ((const struct enf_peer *)b)->name);
-}
-
-static int
-child_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct enf_child *)a)->name,
-	    ((const struct enf_child *)b)->name);
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* Names for every connection and child, in a sorted order. */
@@ -301,10 +295,10 @@ render_sort(struct enf_render *r)
 		}
 		if (p->nchildren > 0)
 			qsort(p->children, p->nchildren,
-			    sizeof(*p->children), child_cmp);
+			    sizeof(*p->children), name_cmp);
 	}
 	if (r->npeers > 0)
-		qsort(r->peers, r->npeers, sizeof(*r->peers), peer_cmp);
+		qsort(r->peers, r->npeers, sizeof(*r->peers), name_cmp);
 	for (i = 1; i < r->npeers; i++)
 		if (strcmp(r->peers[i - 1].name, r->peers[i].name) == 0)
 			return render_fail(r, "peers '%s' and '%s' have the "
@@ -910,13 +904,6 @@ render_peer(struct enf_render *r, const struct enf_peer *p,
 	return 0;
 }
 
-static int
-file_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct enforce_file *)a)->path,
-	    ((const struct enforce_file *)b)->path);
-}
-
 /* The hash of the configuration: of every file's path, mode and bytes. */
 static void
 render_hash(struct enforce_conf *conf)
@@ -1016,7 +1003,7 @@ enforce_render(struct store *s, const struct tunnel_set *ts, const char *self,
 	}
 	if (conf->nfiles > 0)
 		qsort(conf->files, conf->nfiles, sizeof(*conf->files),
-		    file_cmp);
+		    name_cmp);
 	render_hash(conf);
 	return conf;
 }

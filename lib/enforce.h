@@ -26,7 +26,10 @@ enum enforce_format {
 	ENFORCE_SWANCTL,	/* swanctl.conf, swanctl/ */
 };
 
-/* A file to write, its path relative to the root ("etc/ipsec.conf"). */
+/*
+ * A file to write, its path relative to the root ("etc/ipsec.conf").
+ * The path comes first: files are sorted by it.
+ */
 struct enforce_file {
 	char	*path;
 	char	*data;
