@@ -23,6 +23,7 @@
 #include <ifaddrs.h>
 #include <libgen.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,7 @@
 #define EXIT_CHANGED	3
 #define STATE_MAX	(16 * 1024 * 1024)
 #define CMD_ARGS_MAX	32
+#define HEAL_WAIT_MS	3000	/* then the daemon goes on alone */
 
 struct enforce {
 	const char		*store_path;
@@ -204,10 +206,10 @@ state_new(const struct enforce *e)
 	children = json_object();
 	for (i = 0; i < c->nchildren; i++)
 		json_object_set_new(children, c->children[i].name,
-		    json_pack("{s:s,s:s,s:s,s:b}", "conn",
+		    json_pack("{s:s,s:s,s:s,s:b,s:b}", "conn",
 		    c->children[i].conn, "hash", c->children[i].hash,
 		    "conn-hash", c->children[i].conn_hash, "initiator",
-		    c->children[i].initiator));
+		    c->children[i].initiator, "start", c->children[i].start));
 	return json_pack("{s:s,s:s,s:o,s:o}", "format",
 	    c->format == ENFORCE_IPSEC ? "ipsec" : "swanctl", "hash", c->hash,
 	    "files", files, "children", children);
@@ -454,23 +456,63 @@ enforce_print(const struct enforce *e)
 	}
 }
 
+/* What a control command printed, from the start of its file. */
+static char *
+control_output(int fd)
+{
+	struct buf	b;
+	char		chunk[4096];
+	ssize_t		len;
+
+	buf_init(&b);
+	buf_add(&b, "", 0);
+	lseek(fd, 0, SEEK_SET);
+	while ((len = read(fd, chunk, sizeof(chunk))) > 0)
+		buf_add(&b, chunk, len);
+	return buf_release(&b);
+}
+
+/*
+ * Wait for a control command; after timeout_ms (0: never) leave the
+ * daemon to finish what it was asked without us, which is not a failure.
+ */
+static int
+control_wait(pid_t pid, int timeout_ms, int *status)
+{
+	const struct timespec	tick = { 0, 50 * 1000 * 1000 };
+	pid_t			r;
+	int			waited = 0;
+
+	if (timeout_ms == 0)
+		return waitpid(pid, status, 0) == pid ? 0 : -1;
+	while ((r = waitpid(pid, status, WNOHANG)) == 0 &&
+	    waited < timeout_ms) {
+		nanosleep(&tick, NULL);
+		waited += 50;
+	}
+	if (r != 0)
+		return r == pid ? 0 : -1;
+	kill(-pid, SIGTERM);
+	waitpid(pid, status, 0);
+	*status = 0;
+	return 0;
+}
+
 /*
  * Run the daemon's control command: the words of the environment
  * variable env (default def), then args.  Its output goes to ours only
- * when it fails, or with -v.
+ * when it fails, or with -v; with outp, it is returned there too.
  */
 static int
 run_control(const char *env, const char *def, const char *const *args,
-    int quiet_fail)
+    int quiet_fail, int timeout_ms, char **outp)
 {
 	const char	*cmd = getenv(env);
-	char		*words, *w, *save, *argv[CMD_ARGS_MAX];
+	char		*words, *w, *save, *argv[CMD_ARGS_MAX], *text;
 	char		 out[] = "/tmp/vnb-enforce.XXXXXX";
-	size_t		 n = 0;
+	size_t		 n = 0, i;
 	pid_t		 pid;
 	int		 status, fd, rc = -1;
-	ssize_t		 len;
-	char		 buf[4096];
 
 	words = xstrdup(cmd != NULL && *cmd != '\0' ? cmd : def);
 	for (w = strtok_r(words, " \t", &save); w != NULL &&
@@ -485,9 +527,9 @@ run_control(const char *env, const char *def, const char *const *args,
 		return -1;
 	}
 	unlink(out);
-	log_debug("%s: %s %s", __func__, argv[0], argv[1] ? argv[1] : "");
 	fflush(NULL);
 	if ((pid = fork()) == 0) {
+		setpgid(0, 0);
 		dup2(fd, STDOUT_FILENO);
 		dup2(fd, STDERR_FILENO);
 		execvp(argv[0], argv);
@@ -495,17 +537,24 @@ run_control(const char *env, const char *def, const char *const *args,
 		    strerror(errno));
 		_exit(127);
 	}
-	if (pid != -1 && waitpid(pid, &status, 0) == pid &&
+	if (pid != -1 && control_wait(pid, timeout_ms, &status) == 0 &&
 	    WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		rc = 0;
+	text = control_output(fd);
 	if ((rc == -1 && !quiet_fail) || log_getverbose() > 0) {
-		if (rc == -1)
-			log_warnx("'%s %s' failed:", argv[0], argv[1] ?
-			    argv[1] : "");
-		lseek(fd, 0, SEEK_SET);
-		while ((len = read(fd, buf, sizeof(buf))) > 0)
-			fwrite(buf, 1, len, stderr);
+		if (rc == -1) {
+			fprintf(stderr, "%s: control command failed:",
+			    log_procname());
+			for (i = 0; i < n; i++)
+				fprintf(stderr, " %s", argv[i]);
+			fputc('\n', stderr);
+		}
+		fputs(text, stderr);
 	}
+	if (outp != NULL)
+		*outp = text;
+	else
+		free(text);
 	close(fd);
 	free(words);
 	return rc;
@@ -516,13 +565,14 @@ run_ipsec(const char *a, const char *b, int quiet_fail)
 {
 	const char *const	args[] = { a, b, NULL };
 
-	return run_control("VNB_IPSEC", "ipsec", args, quiet_fail);
+	return run_control("VNB_IPSEC", "ipsec", args, quiet_fail, 0, NULL);
 }
 
 static int
 run_swanctl(const char *const *args, int quiet_fail)
 {
-	return run_control("VNB_SWANCTL", "swanctl", args, quiet_fail);
+	return run_control("VNB_SWANCTL", "swanctl", args, quiet_fail, 0,
+	    NULL);
 }
 
 /* Take down a child, or with ike the IKE SAs it belonged to. */
@@ -601,7 +651,7 @@ reload_conns(const struct enforce *e, const json_t *old, const json_t *now)
  * stay.
  */
 static int
-enforce_reload(struct enforce *e, json_t *new)
+enforce_reload(struct enforce *e, json_t *new, json_t *touched)
 {
 	const char *const	 load[] = { "--load-all", NULL };
 	json_t			*old, *now, *oc, *nc, *down;
@@ -616,19 +666,109 @@ enforce_reload(struct enforce *e, json_t *new)
 		if (child_same(oc, nc))
 			continue;
 		printf("reload: %s %s\n", nc ? "changed" : "removed", name);
+		json_object_set_new(touched, name, json_true());
 		reload_down(e, name, child_str(oc, "conn"), 0);
 		if (json_is_true(json_object_get(down, child_str(oc, "conn"))))
 			reload_down(e, name, child_str(oc, "conn"), 1);
 	}
 	json_decref(down);
-	json_object_foreach(now, name, nc)
-		if (json_object_get(old, name) == NULL)
-			printf("reload: added %s\n", name);
+	json_object_foreach(now, name, nc) {
+		if (json_object_get(old, name) != NULL)
+			continue;
+		printf("reload: added %s\n", name);
+		json_object_set_new(touched, name, json_true());
+	}
 
 	if (e->format == ENFORCE_IPSEC)
 		return run_ipsec("rereadall", NULL, 0) == -1 ||
 		    run_ipsec("update", NULL, 0) == -1 ? -1 : 0;
 	return run_swanctl(load, 0);
+}
+
+/*
+ * Whether the daemon's list of SAs (swanctl --list-sas, ipsec status)
+ * has child name, in any state, or an IKE SA of conn on its way up.
+ */
+static int
+sa_listed(const struct enforce *e, const char *list, const char *name,
+    const char *conn)
+{
+	const char	*line, *p;
+	size_t		 n = strlen(name), m = strlen(conn);
+
+	for (line = list; *line != '\0'; line = p + (*p == '\n')) {
+		p = line + strcspn(line, "\n");
+		if (e->format == ENFORCE_SWANCTL) {
+			if (strncmp(line, "  ", 2) == 0 &&
+			    strncmp(line + 2, name, n) == 0 &&
+			    line[2 + n] == ':')
+				return 1;
+			if (strncmp(line, conn, m) == 0 &&
+			    strncmp(line + m, ": #", 3) == 0 &&
+			    memmem(line, p - line, "CONNECTING", 10) != NULL)
+				return 1;
+			continue;
+		}
+		line += strspn(line, " ");
+		if (strncmp(line, name, n) == 0 && (line[n] == '{' ||
+		    (line[n] == '[' && memmem(line, p - line, "CONNECTING",
+		    10) != NULL)))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Bring up the tunnels this host starts that the daemon does not have,
+ * leaving out those this run just loaded: an initiator that ran before
+ * its peer had loaded its side failed once, and does not try again by
+ * itself.  Returns how many it started, or -1 if the daemon cannot say
+ * what it has.
+ */
+static int
+enforce_heal(struct enforce *e, const json_t *new, const json_t *touched)
+{
+	const char *const	 list_sas[] = { "--list-sas", NULL };
+	const char *const	 status[] = { "status", NULL };
+	const char		*args[8], *name;
+	json_t			*c;
+	char			*list = NULL;
+	int			 n = 0, rc;
+
+	json_object_foreach(json_object_get(new, "children"), name, c) {
+		if (!json_is_true(json_object_get(c, "start")) ||
+		    json_object_get(touched, name) != NULL)
+			continue;
+		if (list == NULL && (e->format == ENFORCE_SWANCTL ?
+		    run_control("VNB_SWANCTL", "swanctl", list_sas, 0, 0,
+		    &list) : run_control("VNB_IPSEC", "ipsec", status, 0, 0,
+		    &list)) == -1) {
+			n = -1;
+			break;
+		}
+		if (sa_listed(e, list, name, child_str(c, "conn")))
+			continue;
+		printf("reload: started %s\n", name);
+		n++;
+		if (e->format == ENFORCE_SWANCTL) {
+			args[0] = "--initiate";
+			args[1] = "--child";
+			args[2] = name;
+			args[3] = NULL;
+			rc = run_control("VNB_SWANCTL", "swanctl", args, 0,
+			    HEAL_WAIT_MS, NULL);
+		} else {
+			args[0] = "up";
+			args[1] = name;
+			args[2] = NULL;
+			rc = run_control("VNB_IPSEC", "ipsec", args, 0,
+			    HEAL_WAIT_MS, NULL);
+		}
+		if (rc == -1)
+			log_warnx("'%s' did not come up", name);
+	}
+	free(list);
+	return n;
 }
 
 /*
@@ -653,11 +793,12 @@ static int
 enforce_apply(struct enforce *e)
 {
 	struct vnb_error	 err;
-	json_t			*new;
-	int			 changed = 0, reload, rc = -1;
+	json_t			*new, *touched;
+	int			 changed = 0, reload, healed = 0, rc = -1;
 
 	if (enforce_write(e, &changed) == -1)
 		return -1;
+	touched = json_object();
 	new = state_next(e, &reload);
 	if (!json_equal(new, e->state) && state_write(e, new) == -1)
 		goto out;
@@ -669,7 +810,7 @@ enforce_apply(struct enforce *e)
 		goto out;
 	}
 	if (reload) {
-		if (enforce_reload(e, new) == -1) {
+		if (enforce_reload(e, new, touched) == -1) {
 			log_warnx("the files are written, but the daemon did "
 			    "not take them: run again with --reload");
 			goto out;
@@ -681,8 +822,11 @@ enforce_apply(struct enforce *e)
 			goto out;
 		changed = 1;
 	}
-	rc = changed ? EXIT_CHANGED : 0;
+	if (e->reload && (healed = enforce_heal(e, new, touched)) == -1)
+		goto out;
+	rc = changed || healed > 0 ? EXIT_CHANGED : 0;
  out:
+	json_decref(touched);
 	json_decref(new);
 	return rc;
 }

@@ -506,6 +506,7 @@ add_child(struct enf_render *r, const struct enf_peer *p,
 	compile_hash(all, ec->hash);
 	free(all);
 	ec->initiator = p->initiator;
+	ec->start = strcmp(start_action(p, c), "start") == 0;
 }
 
 /* The directories of each format, under the root. */

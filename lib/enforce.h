@@ -49,6 +49,7 @@ struct enforce_child {
 	char	 hash[COMPILE_HASHLEN];
 	char	 conn_hash[COMPILE_HASHLEN];
 	int	 initiator;
+	int	 start;		/* this host brings it up at once */
 };
 
 struct enforce_conf {

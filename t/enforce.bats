@@ -684,11 +684,24 @@ ping_esp_only() {
 	capture_esp_only 16
 }
 
+# Another run finds nothing to do, and makes no duplicate SA.
+mesh_again() {
+	local i
+
+	for i in 4 3 2 1; do
+		run host_enforce $i "$1" "$(group_of $i)" --reload
+		assert_success
+		assert_output ""
+	done
+	mesh_installed
+}
+
 @test "tunnels: 2 x 2 group-to-group mesh with PSK, swanctl format" {
 	netns_setup
 	mesh_up swanctl
 	mesh_installed
 	ping_esp_only
+	mesh_again swanctl
 }
 
 @test "tunnels: 2 x 2 group-to-group mesh with PSK, ipsec format" {
@@ -696,6 +709,45 @@ ping_esp_only() {
 	mesh_up ipsec
 	mesh_installed
 	ping_esp_only
+	mesh_again ipsec
+}
+
+# Initiators reloaded before their responders fail once; their next run
+# starts what is down, and only that.
+initiators_first() {
+	local format=$1 i
+
+	netns_setup
+	net_up 1 2 3 4
+	for i in 1 2 3 4; do
+		daemon_start $i "$format"
+		host_enforce $i "$format" "$(group_of $i)" > /dev/null ||
+		    [ $? -eq 3 ]
+	done
+	for i in 1 2 3 4; do
+		host_enforce $i "$format" "$(group_of $i)" --reload \
+		    > /dev/null || [ $? -eq 3 ]
+	done
+	sleep 0.5
+	[ "$(installed 1)" -eq 0 ]
+	[ "$(installed 3)" -eq 0 ]
+	run host_enforce 1 "$format" ga --reload
+	assert_failure 3
+	assert_output "reload: started h3__ab
+reload: started h4__ab"
+	wait_installed 1 2
+	run host_enforce 2 "$format" ga --reload
+	assert_failure 3
+	mesh_installed
+	mesh_again "$format"
+}
+
+@test "tunnels: an initiator that ran before its peers starts them on its next run, swanctl" {
+	initiators_first swanctl
+}
+
+@test "tunnels: an initiator that ran before its peers starts them on its next run, ipsec" {
+	initiators_first ipsec
 }
 
 # Certificate authentication: a CA made with pki, and a certificate for
