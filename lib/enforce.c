@@ -835,10 +835,6 @@ peer_check(struct enf_render *r, const struct enf_peer *p)
 {
 	size_t	i;
 
-	if (p->v1 && strcmp(p->auth, "psk") == 0 && r->format ==
-	    ENFORCE_IPSEC && strchr(p->rid, ' ') != NULL)
-		return render_fail(r, "'%s': an IKEv1 PSK cannot be bound to "
-		    "identity '%s'", p->label, p->rid);
 	for (i = 0; i < p->nchildren; i++) {
 		if (strcmp(str(p->children[i].ipsec, "transform-protocol"),
 		    "ah-esp") == 0)
@@ -848,8 +844,9 @@ peer_check(struct enf_render *r, const struct enf_peer *p)
 		if (p->v1 && (json_array_size(p->children[i].lts) > 1 ||
 		    json_array_size(p->children[i].rts) > 1))
 			return render_fail(r, "bind '%s': IKEv1 negotiates "
-			    "one subnet on each side of a child, and '%s' "
-			    "has more", p->children[i].bind, p->label);
+			    "one subnet on each side of a child, and the "
+			    "tunnel to '%s' has more", p->children[i].bind,
+			    p->label);
 	}
 	return 0;
 }

@@ -411,6 +411,44 @@ wrote $BATS_TEST_TMPDIR/root/etc/ipsec.secrets"
 	esp=aes256-sha256-ecp256,aes128-sha256-ecp256!"
 }
 
+@test "vnb-enforce refuses IKEv1 with several subnets on a side" {
+	ipsecctl create ike-policy v1 --version v1 --encryption aes256 \
+	    > /dev/null
+	ipsecctl create local-site s1 --cidrs 198.51.100.0/28,203.0.113.0/28 \
+	    > /dev/null
+	ipsecctl set group-to-group ab --ike-policy v1 > /dev/null
+	register 3
+	run enforce --name h1 --group ga --localsite s1 --address 192.0.2.11
+	assert_failure 1
+	assert_output "vnb-enforce: enforcer 'h1': bind 'ab': IKEv1 negotiates one subnet on each side of a child, and the tunnel to 'h3' has more; nothing written"
+}
+
+@test "vnb-enforce renders IPv6 tunnel addresses" {
+	vnb-enforce --root "$BATS_TEST_TMPDIR/reg" --name h3 --group gb \
+	    --address 2001:DB8::13 > /dev/null || true
+	run enforce --name h1 --group ga --address 2001:db8:0::11 --format swanctl
+	assert_failure 3
+	run grep -E "_addrs|_ts|id(-[12])? =" root/etc/swanctl/swanctl.conf
+	assert_output "		local_addrs = 2001:db8::11
+		remote_addrs = 2001:db8::13
+			id = 2001:db8::11
+			id = \"2001:db8::13\"
+				local_ts = 2001:db8::11/128
+				remote_ts = 2001:db8::13/128
+		id-1 = 2001:db8::11
+		id-2 = \"2001:db8::13\""
+}
+
+@test "vnb-enforce refuses a bad address and registers nothing" {
+	run enforce --name h1 --group ga --address 192.0.2.300
+	assert_failure 1
+	assert_line --partial "tunnel-address"
+	assert_line "vnb-enforce: enforcer 'h1' not registered"
+	run ipsecctl get enforcer h1
+	assert_failure
+	[ ! -e root/etc ]
+}
+
 # ---------------------------------------------------------------------
 # Real tunnels: hosts h1..hN in network namespaces of their own, joined
 # by a bridge in a hub namespace, each with a charon whose /run and
