@@ -687,33 +687,6 @@ ipsec_peer(struct enf_render *r, const struct enf_peer *p,
 	free(ike);
 }
 
-static void
-ipsec_child(const struct enf_peer *p, const struct enf_child *c,
-    struct buf *b)
-{
-	const char	*start = start_action(p, c);
-	char		*esp;
-	json_int_t	 bytes;
-	int		 ah;
-
-	esp = child_proposals(p, c, &ah);
-	buf_puts(b, "\tleftsubnet=");
-	ts_list(b, c->lts);
-	buf_puts(b, "\n\trightsubnet=");
-	ts_list(b, c->rts);
-	buf_printf(b, "\n\ttype=%s\n", str(c->ipsec, "encapsulation-mode"));
-	buf_printf(b, "\t%s=%s!\n", ah ? "ah" : "esp", esp);
-	buf_printf(b, "\tlifetime=%llus\n", seconds(str(c->ipsec,
-	    "lifetime")));
-	if ((bytes = json_integer_value(json_object_get(c->ipsec,
-	    "lifetime-bytes"))) > 0)
-		buf_printf(b, "\tlifebytes=%" JSON_INTEGER_FORMAT "\n", bytes);
-	buf_printf(b, "\tdpdaction=%s\n", dpd_action(p, c));
-	buf_printf(b, "\tauto=%s\n", strcmp(start, "trap") == 0 ? "route" :
-	    strcmp(start, "none") == 0 ? "add" : start);
-	free(esp);
-}
-
 /* An ID in ipsec.secrets: quoted when it holds a blank. */
 static void
 secrets_id(struct buf *b, const char *id)
@@ -781,34 +754,84 @@ swanctl_peer(const struct enf_peer *p, const struct enf_auth *a,
 	free(ike);
 }
 
+/* A child's settings as each format words them. */
+struct enf_words {
+	const char	*indent;
+	const char	*equals;
+	const char	*lts;
+	const char	*rts;
+	const char	*mode;
+	const char	*esp;
+	const char	*ah;
+	const char	*strict;	/* after a proposal: no defaults */
+	const char	*lifetime;
+	const char	*bytes;
+	const char	*dpd;
+	const char	*start;
+};
+
+static const struct enf_words enf_words[] = {
+	[ENFORCE_IPSEC] = { "\t", "=", "leftsubnet", "rightsubnet", "type",
+	    "esp", "ah", "!", "lifetime", "lifebytes", "dpdaction", "auto" },
+	[ENFORCE_SWANCTL] = { "\t\t\t\t", " = ", "local_ts", "remote_ts",
+	    "mode", "esp_proposals", "ah_proposals", "", "rekey_time",
+	    "rekey_bytes", "dpd_action", "start_action" },
+};
+
 static void
-swanctl_child(const struct enf_peer *p, const struct enf_child *c,
-    struct buf *b)
+child_key(struct buf *b, const struct enf_words *w, const char *key)
 {
-	const char	*dpd = dpd_action(p, c);
-	char		*esp;
-	json_int_t	 bytes;
-	int		 ah;
+	buf_printf(b, "%s%s%s", w->indent, key, w->equals);
+}
+
+/* The VNB start and DPD actions in the format's words. */
+static const char *
+action_word(enum enforce_format format, const char *action)
+{
+	if (format == ENFORCE_IPSEC && strcmp(action, "trap") == 0)
+		return "route";
+	if (format == ENFORCE_IPSEC && strcmp(action, "none") == 0)
+		return "add";
+	if (format == ENFORCE_SWANCTL && strcmp(action, "hold") == 0)
+		return "trap";
+	return action;
+}
+
+static void
+render_child(const struct enf_render *r, const struct enf_peer *p,
+    const struct enf_child *c, struct buf *b)
+{
+	const struct enf_words	*w = &enf_words[r->format];
+	char			*esp;
+	json_int_t		 bytes;
+	int			 ah;
 
 	esp = child_proposals(p, c, &ah);
-	buf_printf(b, "\t\t\t%s {\n", c->name);
-	buf_puts(b, "\t\t\t\tlocal_ts = ");
+	if (r->format == ENFORCE_SWANCTL)
+		buf_printf(b, "\t\t\t%s {\n", c->name);
+	child_key(b, w, w->lts);
 	ts_list(b, c->lts);
-	buf_puts(b, "\n\t\t\t\tremote_ts = ");
+	buf_puts(b, "\n");
+	child_key(b, w, w->rts);
 	ts_list(b, c->rts);
-	buf_printf(b, "\n\t\t\t\tmode = %s\n", str(c->ipsec,
-	    "encapsulation-mode"));
-	buf_printf(b, "\t\t\t\t%s_proposals = %s\n", ah ? "ah" : "esp", esp);
-	buf_printf(b, "\t\t\t\trekey_time = %llus\n", seconds(str(c->ipsec,
-	    "lifetime")));
+	buf_puts(b, "\n");
+	child_key(b, w, w->mode);
+	buf_printf(b, "%s\n", str(c->ipsec, "encapsulation-mode"));
+	child_key(b, w, ah ? w->ah : w->esp);
+	buf_printf(b, "%s%s\n", esp, w->strict);
+	child_key(b, w, w->lifetime);
+	buf_printf(b, "%llus\n", seconds(str(c->ipsec, "lifetime")));
 	if ((bytes = json_integer_value(json_object_get(c->ipsec,
-	    "lifetime-bytes"))) > 0)
-		buf_printf(b, "\t\t\t\trekey_bytes = %" JSON_INTEGER_FORMAT
-		    "\n", bytes);
-	buf_printf(b, "\t\t\t\tdpd_action = %s\n", strcmp(dpd, "hold") == 0 ?
-	    "trap" : dpd);
-	buf_printf(b, "\t\t\t\tstart_action = %s\n", start_action(p, c));
-	buf_puts(b, "\t\t\t}\n");
+	    "lifetime-bytes"))) > 0) {
+		child_key(b, w, w->bytes);
+		buf_printf(b, "%" JSON_INTEGER_FORMAT "\n", bytes);
+	}
+	child_key(b, w, w->dpd);
+	buf_printf(b, "%s\n", action_word(r->format, dpd_action(p, c)));
+	child_key(b, w, w->start);
+	buf_printf(b, "%s\n", action_word(r->format, start_action(p, c)));
+	if (r->format == ENFORCE_SWANCTL)
+		buf_puts(b, "\t\t\t}\n");
 	free(esp);
 }
 
@@ -882,14 +905,12 @@ render_peer(struct enf_render *r, const struct enf_peer *p,
 		    pb.data);
 	for (i = 0; i < p->nchildren; i++) {
 		buf_init(&cb);
-		if (r->format == ENFORCE_IPSEC) {
-			ipsec_child(p, &p->children[i], &cb);
+		render_child(r, p, &p->children[i], &cb);
+		if (r->format == ENFORCE_IPSEC)
 			buf_printf(conf, "\nconn %s\n%s%s", p->children[i].name,
 			    pb.data, cb.data);
-		} else {
-			swanctl_child(p, &p->children[i], &cb);
+		else
 			buf_puts(conf, cb.data);
-		}
 		add_child(r, p, &p->children[i], conn_hash, cb.data);
 		buf_free(&cb);
 	}
