@@ -263,6 +263,14 @@ differs: $BATS_TEST_TMPDIR/root/etc/ipsec.secrets"
 	run enforce --name h1 --group ga --address 192.0.2.11 --check
 	assert_success
 	assert_output ""
+	chmod 644 root/etc/ipsec.secrets
+	run enforce --name h1 --group ga --address 192.0.2.11 --check
+	assert_failure 3
+	assert_output "differs: $BATS_TEST_TMPDIR/root/etc/ipsec.secrets"
+	run enforce --name h1 --group ga --address 192.0.2.11
+	assert_failure 3
+	run stat -c %a root/etc/ipsec.secrets
+	assert_output 600
 	ipsecctl set group-to-group ab --ipsec-policy esp2 > /dev/null
 	run enforce --name h1 --group ga --address 192.0.2.11 --check
 	assert_failure 3
@@ -447,6 +455,115 @@ wrote $BATS_TEST_TMPDIR/root/etc/ipsec.secrets"
 	run ipsecctl get enforcer h1
 	assert_failure
 	[ ! -e root/etc ]
+}
+
+# A stand-in for swanctl or ipsec that logs how it was called.
+fake_control() {
+	cat > "$BATS_TEST_TMPDIR/ctl" <<-'EOF'
+	#!/bin/sh
+	echo "$*" >> "$CTL_LOG"
+	exit 0
+	EOF
+	chmod +x "$BATS_TEST_TMPDIR/ctl"
+	export CTL_LOG="$BATS_TEST_TMPDIR/calls"
+	export VNB_SWANCTL="$BATS_TEST_TMPDIR/ctl" VNB_IPSEC="$BATS_TEST_TMPDIR/ctl"
+}
+
+calls() {
+	cat "$CTL_LOG" 2> /dev/null
+	rm -f "$CTL_LOG"
+}
+
+@test "vnb-enforce --reload tells swanctl exactly what changed" {
+	fake_control
+	register 3 4
+	run enforce --name h1 --group ga --address 192.0.2.11 --format swanctl \
+	    --reload
+	assert_failure 3
+	assert_line "reload: added h3__ab"
+	assert_line "reload: added h4__ab"
+	run calls
+	assert_output "--load-all"
+
+	ipsecctl set group-to-group ab --ipsec-policy esp2 > /dev/null
+	run enforce --name h1 --group ga --address 192.0.2.11 --format swanctl \
+	    --reload
+	assert_failure 3
+	assert_output "wrote $BATS_TEST_TMPDIR/root/etc/swanctl/swanctl.conf
+reload: changed h3__ab
+reload: changed h4__ab"
+	run calls
+	assert_output "--terminate --child h3__ab --timeout 5
+--terminate --child h4__ab --timeout 5
+--load-all"
+
+	# Nothing changed: the daemon is asked what it has, and what this
+	# host starts but the daemon lacks is started.
+	run enforce --name h1 --group ga --address 192.0.2.11 --format swanctl \
+	    --reload
+	assert_failure 3
+	assert_output "reload: started h3__ab
+reload: started h4__ab"
+	run calls
+	assert_output "--list-sas
+--initiate --child h3__ab
+--initiate --child h4__ab"
+
+	# h4 goes: its child and its IKE SA.
+	ipsecctl delete enforcer h4 > /dev/null
+	printf '  h3__ab: #1, reqid 1, INSTALLED\n' > listing
+	sed -i 's|^exit 0|case "$1" in --list-sas) cat "'"$PWD"'/listing" ;; esac\nexit 0|' \
+	    "$BATS_TEST_TMPDIR/ctl"
+	run enforce --name h1 --group ga --address 192.0.2.11 --format swanctl \
+	    --reload
+	assert_failure 3
+	assert_line "reload: removed h4__ab"
+	run calls
+	assert_output "--terminate --child h4__ab --timeout 5
+--terminate --ike h4 --timeout 5
+--load-all
+--list-sas"
+	run enforce --name h1 --group ga --address 192.0.2.11 --format swanctl \
+	    --reload
+	assert_success
+	assert_output ""
+}
+
+@test "vnb-enforce --reload tells ipsec exactly what changed" {
+	fake_control
+	register 3 4
+	enforce --name h1 --group ga --address 192.0.2.11 --reload > /dev/null ||
+	    true
+	run calls
+	assert_output "rereadall
+update"
+	ipsecctl set group-to-group ab --ipsec-policy esp2 > /dev/null
+	run enforce --name h1 --group ga --address 192.0.2.11 --reload
+	assert_failure 3
+	run calls
+	assert_output "down h3__ab{*}
+down h3__ab[*]
+down h4__ab{*}
+down h4__ab[*]
+rereadall
+update"
+}
+
+@test "vnb-enforce: a reload the daemon refused is done on the next run" {
+	fake_control
+	register 3 4
+	VNB_SWANCTL=false run enforce --name h1 --group ga \
+	    --address 192.0.2.11 --format swanctl --reload
+	assert_failure 1
+	assert_line "vnb-enforce: control command failed: false --load-all"
+	assert_line "vnb-enforce: the files are written, but the daemon did not take them: run again with --reload"
+	run enforce --name h1 --group ga --address 192.0.2.11 --format swanctl \
+	    --reload
+	assert_failure 3
+	assert_output "reload: added h3__ab
+reload: added h4__ab"
+	run calls
+	assert_output "--load-all"
 }
 
 # ---------------------------------------------------------------------
