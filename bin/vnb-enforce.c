@@ -342,8 +342,8 @@ enforce_differs(struct enforce *e, int verbose)
 	for (i = 0; i < e->conf->nfiles; i++) {
 		f = &e->conf->files[i];
 		path = root_path(e, f->path);
-		if (!file_same(path, f->data, f->len) || stat(path, &st) == -1 ||
-		    (st.st_mode & 07777) != f->mode) {
+		if (!file_same(path, f->data, f->len) ||
+		    stat(path, &st) == -1 || (st.st_mode & 07777) != f->mode) {
 			if (verbose)
 				printf("differs: %s\n", path);
 			n++;
