@@ -328,13 +328,43 @@ conf_has_file(const struct enforce_conf *c, const char *path)
 	return 0;
 }
 
+/*
+ * The files the last run wrote that this one does not.  Only paths that
+ * a run writes count, so that an edited state file cannot aim elsewhere.
+ */
+static json_t *
+stale_files(const struct enforce *e)
+{
+	static const char *const ours[] = { "etc/ipsec.conf",
+	    "etc/ipsec.secrets", "etc/ipsec.d/", "etc/swanctl/", NULL };
+	const char	*p;
+	json_t		*stale = json_array(), *x;
+	size_t		 i, j, len;
+
+	json_array_foreach(json_object_get(e->state, "files"), i, x) {
+		if ((p = json_string_value(x)) == NULL ||
+		    conf_has_file(e->conf, p) || strstr(p, "..") != NULL)
+			continue;
+		for (j = 0; ours[j] != NULL; j++) {
+			len = strlen(ours[j]);
+			if (ours[j][len - 1] == '/' ?
+			    strncmp(p, ours[j], len) == 0 :
+			    strcmp(p, ours[j]) == 0)
+				break;
+		}
+		if (ours[j] != NULL)
+			json_array_append(stale, x);
+	}
+	return stale;
+}
+
 /* Whether the files on disk differ from the rendered ones (--check). */
 static int
 enforce_differs(struct enforce *e, int verbose)
 {
 	const struct enforce_file	*f;
 	struct stat			 st;
-	json_t				*x;
+	json_t				*stale, *x;
 	char				*path;
 	size_t				 i;
 	int				 n = 0;
@@ -350,9 +380,8 @@ enforce_differs(struct enforce *e, int verbose)
 		}
 		free(path);
 	}
-	json_array_foreach(json_object_get(e->state, "files"), i, x) {
-		if (conf_has_file(e->conf, json_string_value(x)))
-			continue;
+	stale = stale_files(e);
+	json_array_foreach(stale, i, x) {
 		path = root_path(e, json_string_value(x));
 		if (access(path, F_OK) == 0) {
 			if (verbose)
@@ -361,6 +390,7 @@ enforce_differs(struct enforce *e, int verbose)
 		}
 		free(path);
 	}
+	json_decref(stale);
 	return n;
 }
 
@@ -416,28 +446,30 @@ file_install(struct enforce *e, const struct enforce_file *f, int *changed)
 static int
 enforce_write(struct enforce *e, int *changed)
 {
-	json_t	*x;
+	json_t	*stale, *x;
 	char	*path;
 	size_t	 i;
+	int	 rc = 0;
 
 	for (i = 0; i < e->conf->nfiles; i++)
 		if (file_install(e, &e->conf->files[i], changed) == -1)
 			return -1;
-	json_array_foreach(json_object_get(e->state, "files"), i, x) {
-		if (conf_has_file(e->conf, json_string_value(x)))
-			continue;
+	stale = stale_files(e);
+	json_array_foreach(stale, i, x) {
 		path = root_path(e, json_string_value(x));
 		if (unlink(path) == 0) {
 			printf("removed %s\n", path);
 			*changed = 1;
 		} else if (errno != ENOENT) {
 			log_warn("cannot remove '%s'", path);
-			free(path);
-			return -1;
+			rc = -1;
 		}
 		free(path);
+		if (rc == -1)
+			break;
 	}
-	return 0;
+	json_decref(stale);
+	return rc;
 }
 
 static void

@@ -362,6 +362,16 @@ wrote $BATS_TEST_TMPDIR/root/etc/ipsec.secrets"
 	assert_output "700
 600"
 	[ ! -e root/etc/ipsec.conf ]
+
+	# A state file that names other files takes nothing else away.
+	state=$(find root -name enforce.json)
+	sed -i 's|"etc/swanctl/swanctl.conf"|"etc/swanctl/../../keep", "etc/passwd"|' \
+	    "$state"
+	mkdir -p root/etc
+	touch root/keep root/etc/passwd
+	enforce --name h1 --group ga --address 192.0.2.11 > /dev/null || true
+	[ -e root/keep ]
+	[ -e root/etc/passwd ]
 }
 
 @test "vnb-enforce writes nothing strongSwan would refuse or change" {
