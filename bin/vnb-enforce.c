@@ -43,6 +43,8 @@
 #define STATE_MAX	(16 * 1024 * 1024)
 #define CMD_ARGS_MAX	32
 #define HEAL_WAIT_MS	3000	/* then the daemon goes on alone */
+#define DOWN_WAIT_S	"5"	/* a dead peer answers no DELETE */
+#define DOWN_WAIT_MS	5000
 
 struct enforce {
 	const char		*store_path;
@@ -595,11 +597,12 @@ run_control(const char *env, const char *def, const char *const *args,
 }
 
 static int
-run_ipsec(const char *a, const char *b, int quiet_fail)
+run_ipsec(const char *a, const char *b, int quiet_fail, int timeout_ms)
 {
 	const char *const	args[] = { a, b, NULL };
 
-	return run_control("VNB_IPSEC", "ipsec", args, quiet_fail, 0, NULL);
+	return run_control("VNB_IPSEC", "ipsec", args, quiet_fail,
+	    timeout_ms, NULL);
 }
 
 static int
@@ -620,7 +623,7 @@ reload_down(const struct enforce *e, const char *child, const char *conn,
 	if (e->format == ENFORCE_IPSEC) {
 		/* Children of one peer share the IKE SA of the first. */
 		spec = xasprintf("%s%s", child, ike ? "[*]" : "{*}");
-		run_ipsec("down", spec, 1);
+		run_ipsec("down", spec, 1, DOWN_WAIT_MS);
 		free(spec);
 		return;
 	}
@@ -628,7 +631,7 @@ reload_down(const struct enforce *e, const char *child, const char *conn,
 	args[1] = ike ? "--ike" : "--child";
 	args[2] = ike ? conn : child;
 	args[3] = "--timeout";
-	args[4] = "5";
+	args[4] = DOWN_WAIT_S;
 	args[5] = NULL;
 	run_swanctl(args, 1);
 }
@@ -714,8 +717,8 @@ enforce_reload(struct enforce *e, json_t *new, json_t *touched)
 	}
 
 	if (e->format == ENFORCE_IPSEC)
-		return run_ipsec("rereadall", NULL, 0) == -1 ||
-		    run_ipsec("update", NULL, 0) == -1 ? -1 : 0;
+		return run_ipsec("rereadall", NULL, 0, 0) == -1 ||
+		    run_ipsec("update", NULL, 0, 0) == -1 ? -1 : 0;
 	return run_swanctl(load, 0);
 }
 
