@@ -726,16 +726,16 @@ daemon_start() {
 	return 1
 }
 
-# host_enforce I FORMAT GROUP [vnb-enforce options]
+# host_enforce I FORMAT GROUP [vnb-enforce options]: vnb-enforce in host
+# i's namespace, where it reads its address from eth0.
 host_enforce() {
 	local i=$1 format=$2 group=$3 d="$H/h$1"
 
 	shift 3
 	VNB_IPSEC="$H/ns-exec ${P}h$i $d ipsec" \
 	VNB_SWANCTL="$H/ns-exec ${P}h$i $d swanctl" \
-	    vnb-enforce --name h$i --group "$group" \
-	    --address 192.0.2.$((10 + i)) --root "$d/root" --format "$format" \
-	    "$@"
+	    ip netns exec "${P}h$i" vnb-enforce --name h$i --group "$group" \
+	    --interface eth0 --root "$d/root" --format "$format" "$@"
 }
 
 swanctl_of() {
@@ -864,6 +864,8 @@ mesh_again() {
 @test "tunnels: 2 x 2 group-to-group mesh with PSK, swanctl format" {
 	netns_setup
 	mesh_up swanctl
+	run ipsecctl get enforcer h3 -o json
+	assert_output --partial '"tunnel-address": "192.0.2.13"'
 	mesh_installed
 	ping_esp_only
 	mesh_again swanctl
