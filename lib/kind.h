@@ -49,6 +49,7 @@ enum field_type {
 #define F_COLUMN	0x0020	/* shown as a column by "list" */
 #define F_READONLY	0x0040	/* set by the tools; ignored in input */
 #define F_ANY		0x0080	/* FT_PREFIX, FT_MAC: "any" is allowed */
+#define F_VOLATILE	0x0100	/* F_READONLY status: not in the history */
 
 struct field {
 	const char		*name;

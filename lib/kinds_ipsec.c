@@ -239,7 +239,7 @@ static const struct field enforcer_fields[] = {
 	  .flags = F_REQUIRED | F_COLUMN,
 	  .doc = "the address its tunnels start from" },
 	{ .name = "last-seen", .type = FT_STRING,
-	  .flags = F_READONLY | F_COLUMN,
+	  .flags = F_READONLY | F_VOLATILE | F_COLUMN,
 	  .doc = "when it last fetched its configuration" },
 	{ .name = "config-hash", .type = FT_STRING, .flags = F_READONLY,
 	  .doc = "hash of the configuration it last rendered" },

@@ -619,7 +619,11 @@ store_set_refs(struct store *s, const struct kind *k, const char *scope,
 	return rc.failed ? -1 : 0;
 }
 
-/* What changed, field by field; secrets show as "(secret)". */
+/*
+ * What changed, field by field; secrets show as "(secret)".  Volatile
+ * fields are left out: every enforcer run from cron changes its
+ * last-seen time, and recording that would bury the real changes.
+ */
 static json_t *
 store_diff(const struct kind *k, const json_t *old, const json_t *new)
 {
@@ -627,6 +631,8 @@ store_diff(const struct kind *k, const json_t *old, const json_t *new)
 	json_t			*d = json_object(), *a, *b;
 
 	for (f = k->fields; f->name != NULL; f++) {
+		if (f->flags & F_VOLATILE)
+			continue;
 		a = old ? json_object_get(old, f->name) : NULL;
 		b = new ? json_object_get(new, f->name) : NULL;
 		if (a == b || (a && b && json_equal(a, b)))
@@ -788,8 +794,11 @@ store_put(struct store *s, const struct kind *k, const json_t *obj,
 		goto out;
 	}
 	diff = store_diff(k, oldbody, body);
-	rc = store_log(s, create ? "create" : "update", k, scope, name, uuid,
-	    diff, err);
+	if (create || json_object_size(diff) > 0)
+		rc = store_log(s, create ? "create" : "update", k, scope,
+		    name, uuid, diff, err);
+	else
+		rc = 0;
 	json_decref(diff);
 	if (rc == -1)
 		goto out;

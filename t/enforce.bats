@@ -252,6 +252,29 @@ conn h4__ab
 	assert_output "vnb-enforce: interface 'nosuch0' has no usable address (give --address)"
 }
 
+@test "vnb-enforce runs that change nothing leave the history alone" {
+	register 3
+	enforce --name h1 --group ga --address 192.0.2.11 >/dev/null ||
+	    [ $? -eq 3 ]
+	ipsecctl history enforcer h1 >before
+	seen=$(ipsecctl get enforcer h1 -o json | grep last-seen)
+	sleep 0.01
+	run enforce --name h1 --group ga --address 192.0.2.11
+	assert_success
+	assert_output ""
+	ipsecctl history enforcer h1 >after
+	diff -u before after
+	# The time is kept all the same.
+	[ "$(ipsecctl get enforcer h1 -o json | grep last-seen)" != "$seen" ]
+	# A new configuration is a change like any other.
+	ipsecctl set ipsec-policy esp --lifetime 30m >/dev/null
+	run enforce --name h1 --group ga --address 192.0.2.11
+	assert_failure 3
+	run ipsecctl history enforcer h1
+	assert_line --regexp 'update +enforcer .*config-hash: sha256:'
+	refute_output --partial 'last-seen:'
+}
+
 @test "vnb-enforce --check says whether the files are what the store says" {
 	register 3 4
 	run enforce --name h1 --group ga --address 192.0.2.11 --check
