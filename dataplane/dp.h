@@ -137,6 +137,9 @@ const struct dp_source *dp_gen_source(const struct dp_gen *,
 
 /* main.c: the egress port, for vnb_plugin_host.send(). */
 int		 dp_egress_send(unsigned int, const void *, size_t);
+/* main.c: the mbuf field of capture times (us), or -1, and its flag. */
+extern int	 dp_time_offset;
+extern uint64_t	 dp_time_flag;
 
 /* plugin.c */
 uint64_t	 dp_now_ns(void);
