@@ -205,6 +205,7 @@ one_collector() {
 	timeout 60 softflowd -r "$TRAFFIC" -c none -m 1000000 -v 9 -6 -d \
 	    -n "127.0.0.1:$sport" >softflowd.out 2>&1
 	collectors_stop
+	echo "flows: $(stat nf Flows) softflowd $(stat sf Flows)"
 	[ "$(stat nf Flows)" = "$(stat sf Flows)" ]
 	[ "$(stat nf Packets)" = "$(stat sf Packets)" ]
 	# softflowd counts the Ethernet padding of short frames as bytes of
@@ -213,4 +214,149 @@ one_collector() {
 	[ "$pad" -gt 0 ]
 	[ "$(stat nf Bytes)" = "$(($(stat sf Bytes) - pad))" ]
 	[ "$(stat sf 'Sequence failures')" = 0 ]
+}
+
+# Three collectors in set "cs" balanced by algorithm $1, weights 1, 2, 3;
+# $2 more netflow-config fields.  Every member decodes what it gets with
+# no sequence error, and together they hold every flow as sent.
+collector_set() {
+	local i port
+
+	for i in 1 2 3; do
+		port=$(free_port)
+		collector_start "nf$i" "$port"
+		collector "c$i" "$port"
+	done >collectors.yaml
+	cat collectors.yaml - <<-EOF | TARGET="collector-set: cs" scope "$2"
+	---
+	kind: netflow-collector-set
+	scope: s
+	name: cs
+	algorithm: $1
+	members:
+	  - {name: c1, weight: 1}
+	  - {name: c2, weight: 2}
+	  - {name: c3, weight: 3}
+	EOF
+	dataplane
+	collectors_stop
+	for i in 1 2 3; do
+		[ "$(stat "nf$i" 'Sequence failures')" = 0 ]
+		nfdump -R "nf$i" -q -o csv >"flows$i.csv"
+	done
+	cat flows1.csv flows2.csv flows3.csv >flows.csv
+	run nf-check "$FLOWS" flows.csv
+	echo "$output"
+	assert_success
+}
+
+@test "a collector set, round-robin: every member gets a third, decodable" {
+	collector_set round-robin "version: v9"
+	[ "$(stat nf1 Flows)" = 20 ]
+	[ "$(stat nf2 Flows)" = 20 ]
+	[ "$(stat nf3 Flows)" = 20 ]
+}
+
+@test "a collector set, weighted round-robin: members get flows by weight" {
+	collector_set weighted-round-robin "version: ipfix"
+	[ "$(stat nf1 Flows)" = 10 ]
+	[ "$(stat nf2 Flows)" = 20 ]
+	[ "$(stat nf3 Flows)" = 30 ]
+}
+
+@test "a collector set, session: the records of a flow go to one member" {
+	# A small cache cuts flows into many records.
+	collector_set session $'version: v9\nmax-flows: 8'
+	[ "$(counter exported-pressure)" -gt 100 ]
+	for i in 1 2 3; do
+		[ "$(stat "nf$i" Flows)" -gt 0 ]
+		cut -d, -f4-8 "flows$i.csv" | sort -u
+	done | sort | uniq -d >shared
+	[ ! -s shared ]
+}
+
+@test "a full cache exports its oldest flows early, and no count is lost" {
+	local port
+
+	port=$(free_port)
+	collector_start nf "$port"
+	collector c "$port" | scope $'version: ipfix\nmax-flows: 10'
+	dataplane
+	collectors_stop
+	nfdump -R nf -q -o csv >flows.csv
+	run nf-check "$FLOWS" flows.csv
+	echo "$output"
+	assert_success
+	# The ten left at the end are exported when the dataplane stops.
+	pressure=$(counter exported-pressure)
+	echo "pressure $pressure flows $(stat nf Flows) created $(counter flows-created)"
+	[ "$pressure" -gt 0 ]
+	[ "$(stat nf Flows)" = "$((pressure + 10))" ]
+	[ "$(counter flows-created)" = "$((pressure + 10))" ]
+	[ "$(stat nf 'Sequence failures')" = 0 ]
+}
+
+@test "the active timeout cuts long flows at the configured age" {
+	local port
+
+	# 100 packets a second: a flow's packets are 0.6 s apart, 29.4 s in
+	# all, so a 5 s timeout cuts each into 9, 9, 9, 9, 9 and 5 packets.
+	vnb-gentraffic -o slow.pcap -S slow.flows -n 3000 -f 60 -s 11 -r 100
+	FLOWS=$PWD/slow.flows
+	port=$(free_port)
+	collector_start nf "$port"
+	collector c "$port" | scope $'version: v9\nactive-timeout: 5s\ninactive-timeout: 4s'
+	dataplane slow.pcap
+	collectors_stop
+	nfdump -R nf -q -o csv >flows.csv
+	run nf-check "$FLOWS" flows.csv
+	echo "$output"
+	assert_success
+	[ "$(stat nf Flows)" = 360 ]
+	nfdump -R nf -q -o 'fmt:%pkt' | sort -n | uniq -c |
+	    awk '{ printf "%s:%s ", $1, $2 }' >sizes
+	[ "$(cat sizes)" = "60:5 300:9 " ]
+	# Durations from the records' own timestamps: 4.8 s and 2.4 s.
+	nfdump -R nf -q -o 'fmt:%td' | sort -u | tr -d ' ' >durations
+	[ "$(cat durations | tr '\n' ' ')" = "00:00:02.400 00:00:04.800 " ]
+}
+
+@test "the inactive timeout ends flows that go quiet" {
+	local port
+
+	# Ten packets a second: a flow's packets are 6 s apart.
+	vnb-gentraffic -o sparse.pcap -S sparse.flows -n 600 -f 60 -s 11 -r 10
+	FLOWS=$PWD/sparse.flows
+	port=$(free_port)
+	collector_start nf "$port"
+	collector c "$port" | scope $'version: ipfix\ninactive-timeout: 5s'
+	dataplane sparse.pcap
+	collectors_stop
+	nfdump -R nf -q -o csv >flows.csv
+	run nf-check "$FLOWS" flows.csv
+	echo "$output"
+	assert_success
+	[ "$(stat nf Flows)" = 600 ]
+	[ "$(counter exported-inactive)" -ge 540 ]
+	[ "$(stat nf 'Sequence failures')" = 0 ]
+}
+
+@test "a TCP FIN ends its flow at once" {
+	local port
+
+	vnb-gentraffic -o fin.pcap -S fin.flows -n 3000 -f 60 -s 11 -F
+	FLOWS=$PWD/fin.flows
+	port=$(free_port)
+	collector_start nf "$port"
+	collector c "$port" | scope "version: v9"
+	dataplane fin.pcap
+	collectors_stop
+	nfdump -R nf -q -o csv >flows.csv
+	run nf-check "$FLOWS" flows.csv
+	echo "$output"
+	assert_success
+	tcp=$(awk -F'\t' '!/^#/ && $3 == 6' "$FLOWS" | wc -l)
+	[ "$tcp" -gt 0 ]
+	[ "$(counter exported-fin-rst)" = "$tcp" ]
+	[ "$(stat nf Flows)" = 60 ]
 }

@@ -356,6 +356,17 @@ assoc_load(struct nf_inst *in, struct nf_assoc *as, const json_t *a,
 	size_t		 i;
 
 	as->name = strdup(jstr(a, "name"));
+	/* Associations of one set share its turns. */
+	as->slot = (unsigned int)(as - in->assocs);
+	if (json_object_get(cols, "set") != NULL) {
+		as->set = strdup(jstr(cols, "set"));
+		for (i = 0; as->set != NULL && &in->assocs[i] < as; i++)
+			if (in->assocs[i].set != NULL &&
+			    strcmp(in->assocs[i].set, as->set) == 0) {
+				as->slot = in->assocs[i].slot;
+				break;
+			}
+	}
 	as->algo = strcmp(algo, "weighted-round-robin") == 0 ? NF_WRR :
 	    strcmp(algo, "session") == 0 ? NF_SESSION : NF_RR;
 	as->nmembers = (unsigned int)json_array_size(json_object_get(cols,
@@ -366,6 +377,8 @@ assoc_load(struct nf_inst *in, struct nf_assoc *as, const json_t *a,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	if (as->nmembers > in->max_members)
+		in->max_members = as->nmembers;
 	if (as->nmembers == 0) {
 		snprintf(err, errlen, "association '%s' has no collector",
 		    as->name);
@@ -501,7 +514,7 @@ assoc_pick(struct nf_inst *in, unsigned int w, unsigned int a,
 		return as->members[f->hash % as->nmembers].c;
 	case NF_WRR:
 		/* Smooth weighted round-robin, as nginx spreads its peers. */
-		cr = &wk->credit[(size_t)a * in->ncols];
+		cr = &wk->credit[(size_t)as->slot * in->max_members];
 		for (i = 0; i < as->nmembers; i++) {
 			cr[i] += as->members[i].weight;
 			if (cr[i] > cr[best])
@@ -511,7 +524,7 @@ assoc_pick(struct nf_inst *in, unsigned int w, unsigned int a,
 		return as->members[best].c;
 	case NF_RR:
 	default:
-		i = wk->rr[a]++ % as->nmembers;
+		i = wk->rr[as->slot]++ % as->nmembers;
 		return as->members[i].c;
 	}
 }
@@ -776,7 +789,7 @@ workers_setup(struct nf_inst *in, char *err, size_t errlen)
 	for (w = 0; w <= in->nworkers; w++) {
 		in->w[w].rr = calloc(in->nassocs + 1, sizeof(uint32_t));
 		in->w[w].credit = calloc((size_t)(in->nassocs + 1) *
-		    (in->ncols + 1), sizeof(int64_t));
+		    (in->max_members + 1), sizeof(int64_t));
 		if (in->w[w].rr == NULL || in->w[w].credit == NULL) {
 			snprintf(err, errlen, "out of memory");
 			return -1;
@@ -856,7 +869,7 @@ inst_new(const struct vnb_plugin_host *host, const struct nf_inst *old,
 		goto fail;
 	if ((in->cache = calloc(in->nworkers, sizeof(*in->cache))) == NULL)
 		goto oom;
-	cap = in->max_flows / in->nworkers + 1;
+	cap = (in->max_flows + in->nworkers - 1) / in->nworkers;
 	for (w = 0; w < in->nworkers; w++) {
 		if (old != NULL && caches_fit(old, in))
 			in->cache[w] = old->cache[w];
@@ -903,6 +916,7 @@ inst_free(struct nf_inst *in)
 
 	for (i = 0; i < in->nassocs && in->assocs != NULL; i++) {
 		free(in->assocs[i].name);
+		free(in->assocs[i].set);
 		free(in->assocs[i].members);
 		free(in->assocs[i].masks);
 	}

@@ -193,6 +193,8 @@ struct nf_member {
 
 struct nf_assoc {
 	char		*name;
+	char		*set;		/* the collector set, or NULL */
+	unsigned int	 slot;		/* its balancing state, per set */
 	struct nf_member *members;
 	unsigned int	 nmembers;
 	enum nf_algo	 algo;
@@ -205,8 +207,8 @@ struct nf_assoc {
 struct nf_worker {
 	int		 fd4;
 	int		 fd6;
-	uint32_t	*rr;		/* [nassocs]: next member, or credit */
-	int64_t		*credit;	/* [nassocs * members]: smooth WRR */
+	uint32_t	*rr;		/* [slot]: the next member */
+	int64_t		*credit;	/* [slot * max_members + i]: WRR */
 	double		 tokens;	/* datagrams it may send now */
 	uint64_t	 tokens_ns;
 	uint8_t		 frame[NF_MTU_MAX + 64];
@@ -236,6 +238,7 @@ struct nf_inst {
 	unsigned int			 nassocs;
 	struct nf_collector		**cols;
 	unsigned int			 ncols;
+	unsigned int			 max_members;	/* of a set */
 	struct nf_layout		 layout;
 
 	unsigned int			 nworkers;
