@@ -564,9 +564,20 @@ ports_setup(void)
 			workers[w].nrxq++;
 		}
 	}
-	if (egress_port >= 0 && port_setup((uint16_t)egress_port, 0,
-	    (uint16_t)(nworkers + 1), pool) == -1)
-		return -1;
+	if (egress_port >= 0) {
+		/* Each worker and the control thread sends on its own queue. */
+		rte_eth_dev_info_get((uint16_t)egress_port, &info);
+		if (info.max_tx_queues < nworkers + 1) {
+			log_warnx("egress port %s has %u transmit queues; %u "
+			    "workers need %u (net_pcap: one tx_pcap each)",
+			    opt.egress, info.max_tx_queues, nworkers,
+			    nworkers + 1);
+			return -1;
+		}
+		if (port_setup((uint16_t)egress_port, 0,
+		    (uint16_t)(nworkers + 1), pool) == -1)
+			return -1;
+	}
 	if (npcap_timed > 0 && rte_mbuf_dyn_rx_timestamp_register(
 	    &dp_time_offset, &dp_time_flag) != 0)
 		dp_time_offset = -1;

@@ -38,6 +38,9 @@ teardown() {
 		kill "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
+	if [ -n "${NS:-}" ]; then
+		ip netns delete "$NS" 2>/dev/null || true
+	fi
 }
 
 # A UDP port nothing listens on.
@@ -359,4 +362,78 @@ collector_set() {
 	[ "$tcp" -gt 0 ]
 	[ "$(counter exported-fin-rst)" = "$tcp" ]
 	[ "$(stat nf Flows)" = 60 ]
+}
+
+# Export in $1 through the egress port into a capture file, as frames
+# with valid checksums, and decode it with tshark.
+egress_tshark() {
+	local port=39995
+
+	collector c "$port" | sed -e 's/127\.0\.0\.1/198.51.100.7/' |
+	    scope "$(printf 'version: %s\ntransport: egress\nsource-address: %s\nsource-port: 40000' "$1" 192.0.2.1)"
+	dataplane "$TRAFFIC" --egress \
+	    "net_pcap9,tx_pcap=$PWD/egress.pcap,tx_pcap=$PWD/egress-control.pcap" \
+	    --plugin "netflow=$PLUGIN,gateway-mac=02:00:00:00:00:fe,source-mac=02:00:00:00:00:01"
+	tshark -r egress.pcap -o ip.check_checksum:TRUE \
+	    -o udp.check_checksum:TRUE -d "udp.port==$port,cflow" -V \
+	    >decoded 2>tshark.err
+	! grep -Ei 'malformed|incorrect|unknown template|expert info' decoded
+	grep -q 'Template Id: 256' decoded
+	grep -q 'Template Id: 257' decoded
+	[ "$(grep -c 'Checksum: 0x[0-9a-f]* \[correct\]' decoded)" -gt 0 ]
+	# Every data record, decoded: the flows, packets and bytes.
+	tshark -r egress.pcap -d "udp.port==$port,cflow" -T fields \
+	    -e cflow.packets -e cflow.octets 2>/dev/null | "$PY" -c '
+import sys
+n = p = b = 0
+for line in sys.stdin:
+    pk, oc = line.rstrip("\n").split("\t")
+    if pk:
+        n += len(pk.split(","))
+        p += sum(map(int, pk.split(",")))
+        b += sum(map(int, oc.split(",")))
+print(n, p, b)' >totals
+	[ "$(cat totals)" = "60 3000 $(awk '/^# total/ { print $4 }' "$FLOWS")" ]
+	grep -q '192\.0\.2\.1 .* 198\.51\.100\.7' <(tshark -r egress.pcap 2>/dev/null)
+}
+
+@test "tshark decodes the templates and the data of NetFlow v9 from the egress port" {
+	egress_tshark v9
+}
+
+@test "tshark decodes the templates and the data of IPFIX from the egress port" {
+	egress_tshark ipfix
+}
+
+@test "the egress port delivers to nfcapd in a namespace, through af_packet" {
+	local mac
+
+	# The dataplane sends through one end of a veth pair; the other end
+	# is in a namespace of the test's own, where nfcapd listens.
+	NS=vnbnf$$
+	ip netns add "$NS"
+	ip link add "nf$$a" type veth peer name "nf$$b" netns "$NS"
+	ip -n "$NS" addr add 198.51.100.7/24 dev "nf$$b"
+	ip -n "$NS" link set "nf$$b" up
+	ip link set "nf$$a" up
+	mac=$(ip -n "$NS" -br link show "nf$$b" | awk '{ print $3 }')
+	mkdir nf
+	ip netns exec "$NS" nfcapd -w "$PWD/nf" -b 198.51.100.7 -p 2055 \
+	    -B 4194304 -t 60 >nf.log 2>&1 &
+	PIDS+=($!)
+	for i in $(seq 50); do
+		ip netns exec "$NS" ss -Huln "sport = :2055" | grep -q . && break
+		sleep 0.1
+	done
+	collector c 2055 | sed -e 's/127\.0\.0\.1/198.51.100.7/' |
+	    scope "$(printf 'version: v9\ntransport: egress\nsource-address: %s\nsource-port: 40000' 198.51.100.1)"
+	dataplane "$TRAFFIC" --egress "net_af_packet9,iface=nf$$a,qpairs=2" \
+	    --plugin "netflow=$PLUGIN,gateway-mac=$mac,source-mac=02:00:00:00:00:01"
+	sleep 0.3
+	collectors_stop
+	nfdump -R nf -q -o csv >flows.csv
+	run nf-check "$FLOWS" flows.csv
+	echo "$output"
+	assert_success
+	[ "$(stat nf 'Sequence failures')" = 0 ]
 }
