@@ -26,6 +26,10 @@
 #define NF_TCP_FIN	0x01
 #define NF_TCP_RST	0x04
 #define NF_SCAN_MS	1000	/* the timeout scan covers the cache in this */
+#define NF_BATCH	32	/* packets whose memory is fetched together */
+
+_Static_assert(sizeof(struct nf_key) == 64, "a flow key is a cache line");
+_Static_assert(sizeof(struct nf_flow) == 128, "a flow is two cache lines");
 
 static const char *const reason_names[NF_NREASONS] = {
 	"exported-active", "exported-inactive", "exported-fin-rst",
@@ -430,7 +434,9 @@ cache_new(uint32_t cap)
 		size <<= 1;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
-	c->flows = calloc(cap, sizeof(*c->flows));
+	if (posix_memalign((void **)&c->flows, 64, (size_t)cap *
+	    sizeof(*c->flows)) != 0)
+		c->flows = NULL;
 	c->buckets = malloc(size * sizeof(*c->buckets));
 	if (c->flows == NULL || c->buckets == NULL) {
 		free(c->flows);
@@ -439,6 +445,7 @@ cache_new(uint32_t cap)
 		return NULL;
 	}
 	memset(c->buckets, 0xff, size * sizeof(*c->buckets));
+	memset(c->flows, 0, (size_t)cap * sizeof(*c->flows));
 	c->cap = cap;
 	c->mask = size - 1;
 	for (i = 0; i < cap; i++)
@@ -458,27 +465,32 @@ cache_free(struct nf_cache *c)
 	free(c);
 }
 
-/* A fast hash of the key's 64 bytes, eight words at a time. */
-static uint32_t
+/*
+ * A hash of the key's 64 bytes: each word times its own odd constant,
+ * summed, then mixed.  The products do not wait for each other, which
+ * makes it several times faster than a chained hash, and the distinct
+ * constants keep a flow and its reverse apart.
+ */
+static inline uint32_t
 key_hash(const struct nf_key *k)
 {
 	const uint64_t	*p = (const uint64_t *)k;
-	uint64_t	 h = 0x9e3779b97f4a7c15ull;
-	int		 i;
+	uint64_t	 h;
 
-	for (i = 0; i < 8; i++) {
-		h ^= p[i];
-		h *= 0xff51afd7ed558ccdull;
-		h ^= h >> 32;
-	}
-	return (uint32_t)h;
+	h = (p[0] * 0x9e3779b97f4a7c15ull + p[1] * 0xc2b2ae3d27d4eb4full) +
+	    (p[2] * 0x165667b19e3779f9ull + p[3] * 0xd6e8feb86659fd93ull) +
+	    (p[4] * 0xff51afd7ed558ccdull + p[5] * 0xc4ceb9fe1a85ec53ull) +
+	    (p[6] * 0x94d049bb133111ebull + p[7] * 0xbf58476d1ce4e5b9ull);
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 static void
 cache_unlink(struct nf_cache *c, uint32_t i)
 {
 	struct nf_flow	*f = &c->flows[i];
-	uint32_t	*pp = &c->buckets[f->hash & c->mask];
+	uint32_t	*pp = &c->buckets[key_hash(&f->key) & c->mask];
 
 	while (*pp != i)
 		pp = &c->flows[*pp].hnext;
@@ -491,7 +503,7 @@ cache_unlink(struct nf_cache *c, uint32_t i)
 		c->flows[f->next].prev = f->prev;
 	else
 		c->tail = f->prev;
-	f->live = 0;
+	f->direction = 0;
 	f->hnext = c->free;
 	c->free = i;
 	c->n--;
@@ -511,7 +523,7 @@ assoc_pick(struct nf_inst *in, unsigned int w, unsigned int a,
 		return as->members[0].c;
 	switch (as->algo) {
 	case NF_SESSION:
-		return as->members[f->hash % as->nmembers].c;
+		return as->members[key_hash(&f->key) % as->nmembers].c;
 	case NF_WRR:
 		/* Smooth weighted round-robin, as nginx spreads its peers. */
 		cr = &wk->credit[(size_t)as->slot * in->max_members];
@@ -596,9 +608,10 @@ flow_create(struct nf_inst *in, unsigned int w, struct nf_cache *c,
 	i = c->free;
 	f = &c->flows[i];
 	c->free = f->hnext;
+	if (i >= c->used)
+		c->used = i + 1;
 	memset(f, 0, sizeof(*f));
 	f->key = *k;
-	f->hash = h;
 	f->first = t;
 	f->hnext = c->buckets[h & c->mask];
 	c->buckets[h & c->mask] = i;
@@ -610,7 +623,6 @@ flow_create(struct nf_inst *in, unsigned int w, struct nf_cache *c,
 		c->head = i;
 	c->tail = i;
 	c->n++;
-	f->live = 1;
 	memcpy(f->smac, p->info->smac, 6);
 	memcpy(f->dmac, p->info->dmac, 6);
 	f->vlan = p->info->vlan;
@@ -632,8 +644,7 @@ flow_find(const struct nf_cache *c, const struct nf_key *k, uint32_t h)
 
 	for (i = c->buckets[h & c->mask]; i != NF_NIL;
 	    i = c->flows[i].hnext)
-		if (c->flows[i].hash == h &&
-		    memcmp(&c->flows[i].key, k, sizeof(*k)) == 0)
+		if (memcmp(&c->flows[i].key, k, sizeof(*k)) == 0)
 			return i;
 	return NF_NIL;
 }
@@ -683,24 +694,34 @@ pkt_account(struct nf_inst *in, unsigned int w, struct nf_cache *c,
 	}
 }
 
+/*
+ * A burst in three passes, so that memory is fetched ahead of its use:
+ * the keys and their buckets, then the flows the buckets point to, then
+ * the counting.
+ */
 static void
 nf_handle(void *inst, unsigned int w, struct vnb_pkt *const *pkts,
     unsigned int n)
 {
 	struct nf_inst	*in = inst;
 	struct nf_cache	*c = in->cache[w];
-	struct nf_key	 keys[64];
-	uint32_t	 hash[64];
-	uint64_t	 t, wall = 0;
+	struct nf_key	 keys[NF_BATCH];
+	uint32_t	 hash[NF_BATCH], b;
+	uint64_t	 t;
 	unsigned int	 i, j, m;
 
 	for (i = 0; i < n; i += m) {
-		m = n - i > 64 ? 64 : n - i;
-		/* Hash a batch first, so that the buckets are fetched early. */
+		m = n - i > NF_BATCH ? NF_BATCH : n - i;
 		for (j = 0; j < m; j++) {
 			key_make(in, pkts[i + j], &keys[j]);
 			hash[j] = key_hash(&keys[j]);
 			__builtin_prefetch(&c->buckets[hash[j] & c->mask]);
+		}
+		for (j = 0; j < m; j++) {
+			if ((b = c->buckets[hash[j] & c->mask]) == NF_NIL)
+				continue;
+			__builtin_prefetch(&c->flows[b].key);
+			__builtin_prefetch(&c->flows[b].packets, 1);
 		}
 		for (j = 0; j < m; j++) {
 			const struct vnb_pkt	*p = pkts[i + j];
@@ -720,10 +741,8 @@ nf_handle(void *inst, unsigned int w, struct vnb_pkt *const *pkts,
 			pkt_account(in, w, c, p, &keys[j], hash[j], t);
 		}
 	}
-	if (n > 0) {
-		wall = in->host->now_ns();
-		c->clock_wall = wall;
-	}
+	/* The next tick notes the wall time of this clock. */
+	c->moved |= n > 0;
 }
 
 /*
@@ -735,17 +754,17 @@ cache_scan(struct nf_inst *in, unsigned int w, struct nf_cache *c,
     uint64_t now, uint64_t wall)
 {
 	struct nf_flow	*f;
-	uint32_t	 k, slice = c->cap / NF_SCAN_MS + 1;
+	uint32_t	 k, slice = c->used / NF_SCAN_MS + 1;
 
+	if (!nf_pace_ok(in, w))
+		return;
 	for (k = 0; k < slice && c->n > 0; k++) {
-		if (!nf_pace_ok(in, w))
-			break;
 		f = &c->flows[c->scan];
-		if (f->live && now - f->last >= in->inactive_ns)
+		if (f->direction && now - f->last >= in->inactive_ns)
 			flow_export(in, w, c, c->scan, NF_INACTIVE, wall);
-		else if (f->live && now - f->first >= in->active_ns)
+		else if (f->direction && now - f->first >= in->active_ns)
 			flow_export(in, w, c, c->scan, NF_ACTIVE, wall);
-		if (++c->scan == c->cap)
+		if (++c->scan >= c->used)
 			c->scan = 0;
 	}
 }
@@ -756,8 +775,14 @@ nf_tick(void *inst, unsigned int w, uint64_t wall)
 	struct nf_inst	*in = inst;
 	struct nf_cache	*c = in->cache[w];
 	struct nf_collector *col;
-	uint64_t	 now = cache_now(c, wall);
+	uint64_t	 now;
 	unsigned int	 i;
+
+	if (c->moved) {
+		c->clock_wall = wall;
+		c->moved = 0;
+	}
+	now = cache_now(c, wall);
 
 	/* Before the first packet, the clock waits for its time. */
 	if (c->clock_wall != 0)

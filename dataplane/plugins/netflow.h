@@ -89,13 +89,16 @@ struct nf_key {
 	uint8_t		pad[5];
 };
 
+/*
+ * A flow: its key in the first cache line, what is counted in the second,
+ * so that a packet costs two cache lines, both fetched ahead.
+ */
 struct nf_flow {
 	struct nf_key	key;
 	uint64_t	packets;
 	uint64_t	bytes;
 	uint64_t	first;		/* ns */
 	uint64_t	last;
-	uint32_t	hash;
 	uint32_t	hnext;		/* bucket chain, or the free list */
 	uint32_t	prev;		/* the list in order of creation */
 	uint32_t	next;
@@ -103,11 +106,10 @@ struct nf_flow {
 	uint8_t		dmac[6];
 	uint16_t	vlan;
 	uint8_t		tcp_flags;
-	uint8_t		direction;
+	uint8_t		direction;	/* VNB_DIR_*; 0: a free entry */
 	uint8_t		smask;
 	uint8_t		dmask;
-	uint8_t		live;
-};
+} __attribute__((aligned(64)));
 
 /*
  * One worker's flows.  The cache outlives instances when a reload keeps
@@ -123,6 +125,8 @@ struct nf_cache {
 	uint32_t	 head;		/* the oldest flow */
 	uint32_t	 tail;
 	uint32_t	 scan;		/* where the timeout scan goes on */
+	uint32_t	 used;		/* entries below this have been used */
+	uint8_t		 moved;		/* packets moved the clock */
 	uint64_t	 clock;		/* ns: packet time, then wall time on */
 	uint64_t	 clock_wall;	/* wall time when clock was set */
 	uint64_t	 boot;		/* ns: sysUptime 0 */
