@@ -11,9 +11,11 @@
  * one of its association's collectors, chosen by the collector set's
  * algorithm.
  */
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +29,16 @@
 #define NF_TCP_RST	0x04
 #define NF_SCAN_MS	1000	/* the timeout scan covers the cache in this */
 #define NF_BATCH	32	/* packets whose memory is fetched together */
+#define NF_AHEAD	8	/* how far ahead flows are fetched */
 
 _Static_assert(sizeof(struct nf_key) == 64, "a flow key is a cache line");
+_Static_assert(offsetof(struct nf_key, smac) == 32 &&
+    offsetof(struct nf_key, sport) == 44 &&
+    offsetof(struct nf_key, vlan) == 48 &&
+    offsetof(struct nf_key, family) == 56, "key_make() writes this layout");
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "key_make() builds keys for a little-endian machine"
+#endif
 _Static_assert(sizeof(struct nf_flow) == 128, "a flow is two cache lines");
 
 static const char *const reason_names[NF_NREASONS] = {
@@ -43,6 +53,7 @@ static struct nf_stats		*stats;
 static unsigned int		 stats_users;
 
 static void	inst_free(struct nf_inst *);
+static void	cache_free(struct nf_cache *);
 
 /* --- settings ---------------------------------------------------- */
 
@@ -424,6 +435,24 @@ assocs_load(struct nf_inst *in, const json_t *list, char *err, size_t errlen)
 
 /* --- the flow cache ---------------------------------------------- */
 
+/*
+ * Memory for a cache: zeroed, and in huge pages where the kernel has
+ * them, since random lookups over many megabytes of small pages spend
+ * more time walking page tables than reading flows.
+ */
+static void *
+cache_map(size_t len)
+{
+	void	*p;
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	    -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, len, MADV_HUGEPAGE);
+	return p;
+}
+
 static struct nf_cache *
 cache_new(uint32_t cap)
 {
@@ -434,18 +463,15 @@ cache_new(uint32_t cap)
 		size <<= 1;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
-	if (posix_memalign((void **)&c->flows, 64, (size_t)cap *
-	    sizeof(*c->flows)) != 0)
-		c->flows = NULL;
-	c->buckets = malloc(size * sizeof(*c->buckets));
+	c->flows_len = (size_t)cap * sizeof(*c->flows);
+	c->buckets_len = (size_t)size * sizeof(*c->buckets);
+	c->flows = cache_map(c->flows_len);
+	c->buckets = cache_map(c->buckets_len);
 	if (c->flows == NULL || c->buckets == NULL) {
-		free(c->flows);
-		free(c->buckets);
-		free(c);
+		cache_free(c);
 		return NULL;
 	}
-	memset(c->buckets, 0xff, size * sizeof(*c->buckets));
-	memset(c->flows, 0, (size_t)cap * sizeof(*c->flows));
+	memset(c->buckets, 0xff, c->buckets_len);
 	c->cap = cap;
 	c->mask = size - 1;
 	for (i = 0; i < cap; i++)
@@ -460,8 +486,10 @@ cache_free(struct nf_cache *c)
 {
 	if (c == NULL)
 		return;
-	free(c->flows);
-	free(c->buckets);
+	if (c->flows != NULL)
+		munmap(c->flows, c->flows_len);
+	if (c->buckets != NULL)
+		munmap(c->buckets, c->buckets_len);
 	free(c);
 }
 
@@ -472,10 +500,9 @@ cache_free(struct nf_cache *c)
  * constants keep a flow and its reverse apart.
  */
 static inline uint32_t
-key_hash(const struct nf_key *k)
+words_hash(const uint64_t *p)
 {
-	const uint64_t	*p = (const uint64_t *)k;
-	uint64_t	 h;
+	uint64_t	h;
 
 	h = (p[0] * 0x9e3779b97f4a7c15ull + p[1] * 0xc2b2ae3d27d4eb4full) +
 	    (p[2] * 0x165667b19e3779f9ull + p[3] * 0xd6e8feb86659fd93ull) +
@@ -484,6 +511,15 @@ key_hash(const struct nf_key *k)
 	h ^= h >> 29;
 	h *= 0xbf58476d1ce4e5b9ull;
 	return (uint32_t)(h ^ (h >> 32));
+}
+
+static uint32_t
+key_hash(const struct nf_key *k)
+{
+	uint64_t	w[8];
+
+	memcpy(w, k, sizeof(w));
+	return words_hash(w);
 }
 
 static void
@@ -554,44 +590,58 @@ flow_export(struct nf_inst *in, unsigned int w, struct nf_cache *c,
 	cache_unlink(c, i);
 }
 
-static void
+static inline uint64_t
+load64(const void *p)
+{
+	uint64_t	v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/*
+ * The key of packet p, built as the eight words of struct nf_key (on a
+ * little-endian machine) and hashed from them: writing the key field by
+ * field and reading it back as words would stall on every word.
+ */
+static inline uint32_t
 key_make(const struct nf_inst *in, const struct vnb_pkt *p,
     struct nf_key *k)
 {
 	const struct vnb_pkt_info	*pi = p->info;
+	const uint64_t			 mac48 = 0xffffffffffffull;
 	unsigned int			 m = in->match;
-	size_t				 alen = pi->family ==
-					    VNB_FAMILY_IPV6 ? 16 : 4;
+	uint64_t			 w[8], v4, smac = 0, dmac = 0;
+	uint16_t			 sport = 0, dport = 0;
+	int				 v6 = pi->family ==
+					    VNB_FAMILY_IPV6;
 
-	memset(k, 0, sizeof(*k));
-	k->family = pi->family;
-	k->assoc = p->association;
-	if (m & NF_K_SRC)
-		memcpy(k->src, pi->src, alen);
-	if (m & NF_K_DST)
-		memcpy(k->dst, pi->dst, alen);
-	if (pi->flags & VNB_PKT_ICMP) {
-		if (m & NF_K_DPORT)
-			k->dport = (uint16_t)(pi->icmp_type << 8 |
-			    pi->icmp_code);
-	} else if (pi->flags & VNB_PKT_PORTS) {
-		if (m & NF_K_SPORT)
-			k->sport = pi->sport;
-		if (m & NF_K_DPORT)
-			k->dport = pi->dport;
+	v4 = v6 ? ~0ull : 0xffffffffull;
+	w[0] = m & NF_K_SRC ? load64(pi->src) & v4 : 0;
+	w[1] = m & NF_K_SRC && v6 ? load64(pi->src + 8) : 0;
+	w[2] = m & NF_K_DST ? load64(pi->dst) & v4 : 0;
+	w[3] = m & NF_K_DST && v6 ? load64(pi->dst + 8) : 0;
+	if (pi->flags & VNB_PKT_ICMP)
+		dport = (uint16_t)(pi->icmp_type << 8 | pi->icmp_code);
+	else if (pi->flags & VNB_PKT_PORTS) {
+		sport = m & NF_K_SPORT ? pi->sport : 0;
+		dport = pi->dport;
 	}
-	if (m & NF_K_PROTO)
-		k->proto = pi->proto;
-	if (m & NF_K_TOS)
-		k->tos = pi->tos;
-	if (m & NF_K_IFACE)
-		k->port = p->port;
-	if ((m & NF_K_VLAN) && (pi->flags & VNB_PKT_VLAN))
-		k->vlan = pi->vlan;
+	if (!(m & NF_K_DPORT))
+		dport = 0;
 	if (m & NF_K_MAC) {
-		memcpy(k->smac, pi->smac, 6);
-		memcpy(k->dmac, pi->dmac, 6);
+		smac = load64(pi->smac) & mac48;
+		dmac = load64(pi->dmac) & mac48;
 	}
+	w[4] = smac | dmac << 48;
+	w[5] = dmac >> 16 | (uint64_t)sport << 32 | (uint64_t)dport << 48;
+	w[6] = (uint64_t)(m & NF_K_VLAN && pi->flags & VNB_PKT_VLAN ?
+	    pi->vlan : 0) | (uint64_t)(m & NF_K_IFACE ? p->port : 0) << 16 |
+	    (uint64_t)p->association << 32;
+	w[7] = (uint64_t)pi->family | (uint64_t)(m & NF_K_PROTO ? pi->proto :
+	    0) << 8 | (uint64_t)(m & NF_K_TOS ? pi->tos : 0) << 16;
+	memcpy(k, w, sizeof(w));
+	return words_hash(w);
 }
 
 /* A new flow for packet p: the oldest makes room if the cache is full. */
@@ -694,10 +744,21 @@ pkt_account(struct nf_inst *in, unsigned int w, struct nf_cache *c,
 	}
 }
 
+static inline void
+flow_prefetch(const struct nf_cache *c, uint32_t h)
+{
+	uint32_t	b = c->buckets[h & c->mask];
+
+	if (b != NF_NIL) {
+		__builtin_prefetch(&c->flows[b].key);
+		__builtin_prefetch(&c->flows[b].packets, 1);
+	}
+}
+
 /*
- * A burst in three passes, so that memory is fetched ahead of its use:
- * the keys and their buckets, then the flows the buckets point to, then
- * the counting.
+ * A burst in two passes, so that memory is fetched ahead of its use: the
+ * keys and their buckets first, then the counting, with the flow of the
+ * packet NF_AHEAD places on fetched meanwhile.
  */
 static void
 nf_handle(void *inst, unsigned int w, struct vnb_pkt *const *pkts,
@@ -706,25 +767,23 @@ nf_handle(void *inst, unsigned int w, struct vnb_pkt *const *pkts,
 	struct nf_inst	*in = inst;
 	struct nf_cache	*c = in->cache[w];
 	struct nf_key	 keys[NF_BATCH];
-	uint32_t	 hash[NF_BATCH], b;
+	uint32_t	 hash[NF_BATCH];
 	uint64_t	 t;
 	unsigned int	 i, j, m;
 
 	for (i = 0; i < n; i += m) {
 		m = n - i > NF_BATCH ? NF_BATCH : n - i;
 		for (j = 0; j < m; j++) {
-			key_make(in, pkts[i + j], &keys[j]);
-			hash[j] = key_hash(&keys[j]);
+			hash[j] = key_make(in, pkts[i + j], &keys[j]);
 			__builtin_prefetch(&c->buckets[hash[j] & c->mask]);
 		}
-		for (j = 0; j < m; j++) {
-			if ((b = c->buckets[hash[j] & c->mask]) == NF_NIL)
-				continue;
-			__builtin_prefetch(&c->flows[b].key);
-			__builtin_prefetch(&c->flows[b].packets, 1);
-		}
+		for (j = 0; j < m && j < NF_AHEAD; j++)
+			flow_prefetch(c, hash[j]);
 		for (j = 0; j < m; j++) {
 			const struct vnb_pkt	*p = pkts[i + j];
+
+			if (j + NF_AHEAD < m)
+				flow_prefetch(c, hash[j + NF_AHEAD]);
 
 			in->stats[w].packets++;
 			if (p->info->family == VNB_FAMILY_NONE) {

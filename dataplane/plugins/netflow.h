@@ -118,6 +118,8 @@ struct nf_flow {
 struct nf_cache {
 	struct nf_flow	*flows;		/* [cap] */
 	uint32_t	*buckets;	/* [mask + 1], flow index or NF_NIL */
+	size_t		 flows_len;	/* bytes mapped */
+	size_t		 buckets_len;
 	uint32_t	 cap;
 	uint32_t	 mask;
 	uint32_t	 n;
