@@ -437,3 +437,69 @@ print(n, p, b)' >totals
 	assert_success
 	[ "$(stat nf 'Sequence failures')" = 0 ]
 }
+
+# The dataplane on the traffic, left running; then the scope is flushed
+# again with the netflow-config fields $1 and further objects on stdin,
+# the dataplane reloads and is stopped.
+reload() {
+	local port i
+
+	port=$(free_port)
+	collector_start nf "$port"
+	collector c "$port" >collectors.yaml
+	scope "version: v9" <collectors.yaml
+	vnb-dataplane -d -v -c doc.yaml --pcap "$TRAFFIC" --pidfile dp.pid \
+	    --stats-json --plugin "netflow=$PLUGIN" >stats.json 2>err.log &
+	DP=$!
+	for i in $(seq 100); do
+		[ -s dp.pid ] && grep -q '"packets":3000' <(kill -USR1 "$DP";
+		    sleep 0.1; cat stats.json) && break
+		sleep 0.1
+	done
+	cat collectors.yaml - | scope "$1"
+	kill -HUP "$DP"
+	for i in $(seq 100); do
+		grep -q 'generation 2 active' err.log && break
+		sleep 0.1
+	done
+	grep -q 'generation 2 active' err.log
+	kill -TERM "$DP"
+	wait "$DP"
+	collectors_stop
+	nfdump -R nf -q -o csv >flows.csv
+	run nf-check "$FLOWS" flows.csv
+	echo "$output"
+	assert_success
+	[ "$(stat nf 'Sequence failures')" = 0 ]
+}
+
+@test "a reload hands the flow caches on: no flow is cut, no count lost" {
+	reload $'version: v9\nrefresh-rate: 5' </dev/null
+	[ "$(stat nf Flows)" = 60 ]
+	# The worker exported them all, under its own source ID, after the
+	# reload as before it.
+	[ "$(nfdump -R nf -q -o 'fmt:%exp' | sort -u | tr -d ' ')" = 1 ]
+}
+
+@test "a reload that changes the flow key exports the old flows first" {
+	reload "version: v9" <<-'EOF'
+	---
+	kind: netflow-monitor
+	scope: s
+	name: s
+	match: [source-address, destination-address, source-port, destination-port, protocol]
+	EOF
+	[ "$(stat nf Flows)" = 60 ]
+	# The control thread exported them, under its own source ID: nfdump's
+	# second exporter after the worker's, which sent the first templates.
+	[ "$(nfdump -R nf -q -o 'fmt:%exp' | sort -u | tr -d ' ')" = 2 ]
+}
+
+@test "settings the plugin cannot use are refused with a clear message" {
+	collector c 2055 | scope "$(printf 'version: v9\ntransport: egress\nsource-address: %s\nsource-port: 40000' 192.0.2.1)"
+	run vnb-dataplane -d -c doc.yaml --pcap "$TRAFFIC" --idle-exit 500ms \
+	    --egress "net_pcap9,tx_pcap=$PWD/e.pcap,tx_pcap=$PWD/f.pcap" \
+	    --plugin "netflow=$PLUGIN,gateway-mac=02:00:00:00:00:fe"
+	assert_failure 1
+	assert_output --partial "transport egress needs the plugin arguments gateway-mac=MAC and source-mac=MAC (plugin netflow)"
+}
