@@ -503,3 +503,70 @@ reload() {
 	assert_failure 1
 	assert_output --partial "transport egress needs the plugin arguments gateway-mac=MAC and source-mac=MAC (plugin netflow)"
 }
+
+# Frames of egress.pcap, decoded by tshark: "FRAME TEMPLATE-IDS".
+egress_frames() {
+	tshark -r egress.pcap -d "udp.port==39995,cflow" -T fields \
+	    -e frame.number -e cflow.template_id 2>/dev/null
+}
+
+egress_scope() {
+	collector c 39995 | sed -e 's/127\.0\.0\.1/198.51.100.7/' |
+	    scope "$(printf '%s\ntransport: egress\nsource-address: 192.0.2.1\nsource-port: 40000' "$1")"
+}
+
+egress_dataplane() {
+	dataplane "${1:-$TRAFFIC}" --egress \
+	    "net_pcap9,tx_pcap=$PWD/egress.pcap,tx_pcap=$PWD/egress-control.pcap" \
+	    --plugin "netflow=$PLUGIN,gateway-mac=02:00:00:00:00:fe,source-mac=02:00:00:00:00:01" \
+	    "${@:2}"
+}
+
+@test "templates are sent again every refresh-rate datagrams" {
+	vnb-gentraffic -o many.pcap -S many.flows -n 3000 -f 600 -s 11
+	FLOWS=$PWD/many.flows
+	egress_scope $'version: v9\nrefresh-rate: 3\nmtu: 576'
+	egress_dataplane many.pcap
+	egress_frames >frames
+	[ "$(wc -l <frames)" -gt 30 ]
+	# The first datagram holds the templates alone, sent before any
+	# flow ends; then every third has them in front of its data.
+	awk -F'\t' '$2 != "" { print $1 }' frames >with
+	awk -F'\t' '($1 - 1) % 3 == 0 { print $1 }' frames >want
+	diff -u want with
+}
+
+@test "templates are sent again every timeout-rate, to an idle collector too" {
+	egress_scope $'version: ipfix\ntimeout-rate: 1s\nrefresh-rate: 1000'
+	egress_dataplane "$TRAFFIC" --idle-exit 2500ms
+	egress_frames >frames
+	awk -F'\t' '$2 != "" { print $1 }' frames >with
+	[ "$(wc -l <with)" -ge 3 ]
+	# Datagrams are at most the MTU: 1500 bytes of IP, 1514 of frame.
+	tshark -r egress.pcap -T fields -e frame.len 2>/dev/null |
+	    awk '$1 > 1514 { bad++ } END { exit bad > 0 }'
+}
+
+@test "two workers export under their own source IDs, each in sequence" {
+	local port
+
+	vnb-gentraffic -o w1.pcap -S w1.flows -n 3000 -f 60 -s 11 -q 20 -6 25
+	vnb-gentraffic -o w2.pcap -S w2.flows -n 2000 -f 40 -s 12 -q 20 -6 25
+	cat w1.flows w2.flows >both.flows
+	FLOWS=$PWD/both.flows
+	port=$(free_port)
+	collector_start nf "$port"
+	collector c "$port" | scope "version: ipfix"
+	# Each capture is a port of its own, polled by a worker of its own.
+	vnb-dataplane -d -c doc.yaml --pcap w1.pcap --pcap w2.pcap \
+	    --workers 2 --idle-exit 500ms --stats-json \
+	    --plugin "netflow=$PLUGIN" >stats.json
+	collectors_stop
+	nfdump -R nf -q -o csv >flows.csv
+	run nf-check "$FLOWS" flows.csv
+	echo "$output"
+	assert_success
+	[ "$(stat nf Flows)" = 100 ]
+	[ "$(stat nf 'Sequence failures')" = 0 ]
+	[ "$(nfdump -R nf -q -o 'fmt:%exp' | sort -u | wc -l)" = 2 ]
+}
