@@ -211,15 +211,26 @@ load_source(struct load *l, const json_t *s)
 	return (uint32_t)g->nsources++;
 }
 
-static uint32_t
+/* A MAC address as a number, for hashing and comparing in one step. */
+static inline uint64_t
+mac_word(const uint8_t *m)
+{
+	uint32_t	lo;
+	uint16_t	hi;
+
+	memcpy(&lo, m, sizeof(lo));
+	memcpy(&hi, m + 4, sizeof(hi));
+	return lo | (uint64_t)hi << 32;
+}
+
+/*
+ * One multiplication: the workers look up two MACs a packet, and a
+ * byte-at-a-time hash was a tenth of the time they spent on one.
+ */
+static inline uint32_t
 mac_hash(const uint8_t *m)
 {
-	uint32_t	h = 2166136261u;
-	int		i;
-
-	for (i = 0; i < 6; i++)
-		h = (h ^ m[i]) * 16777619u;
-	return h;
+	return (uint32_t)((mac_word(m) * 0x9e3779b97f4a7c15ull) >> 32);
 }
 
 static int
@@ -271,14 +282,15 @@ index_sources(struct dp_gen *g, uint32_t *remap)
 const struct dp_source *
 dp_gen_source(const struct dp_gen *g, const uint8_t *mac, uint32_t *n)
 {
+	uint64_t	w = mac_word(mac);
 	uint32_t	slot, idx, i;
 
 	for (slot = mac_hash(mac) & g->mac_mask; (idx = g->mac_slots[slot]);
 	    slot = (slot + 1) & g->mac_mask) {
-		if (memcmp(g->sources[idx - 1].mac, mac, 6) != 0)
+		if (mac_word(g->sources[idx - 1].mac) != w)
 			continue;
 		for (i = idx; i < g->nsources &&
-		    memcmp(g->sources[i].mac, mac, 6) == 0; i++)
+		    mac_word(g->sources[i].mac) == w; i++)
 			;
 		*n = i - (idx - 1);
 		return &g->sources[idx - 1];
