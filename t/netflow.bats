@@ -570,3 +570,67 @@ egress_dataplane() {
 	[ "$(stat nf 'Sequence failures')" = 0 ]
 	[ "$(nfdump -R nf -q -o 'fmt:%exp' | sort -u | wc -l)" = 2 ]
 }
+
+@test "MACs and VLAN as key and collected fields, subnet masks from the rule" {
+	local port
+
+	port=$(free_port)
+	collector_start nf "$port"
+	{
+		collector c "$port"
+		cat <<-'EOF'
+		---
+		kind: netflow-monitor
+		scope: s
+		name: s
+		match: [source-address, destination-address, source-port, destination-port, protocol, tos, input-interface, mac-address, vlan]
+		collect: [counters, timestamps, tcp-flags, subnet-masks, mac-address, vlan]
+		---
+		kind: classification
+		scope: s
+		name: to-b
+		destination-ip: 198.51.100.0/24
+		---
+		kind: rule
+		scope: s
+		name: r1
+		classification: to-b
+		priority: 5
+		EOF
+	} | scope "version: ipfix"
+	# The policy: r1 first, for its subnet mask, then r for the rest.
+	sed -i 's/^rules: \[r\]$/rules: [r1, r]/' scope.yaml
+	secmonctl apply -f scope.yaml >/dev/null
+	vnb-flush -o doc.yaml --run-dir run s >/dev/null
+	grep -q 'name: r1' doc.yaml
+	dataplane
+	collectors_stop
+	nfdump -R nf -q -o csv >flows.csv
+	run nf-check "$FLOWS" flows.csv
+	echo "$output"
+	assert_success
+	nfdump -R nf -o csv >fields.csv
+	"$PY" - "$FLOWS" fields.csv <<-'EOF'
+	import csv, sys
+	want = {}
+	for line in open(sys.argv[1]):
+	    if line.startswith("#"):
+	        continue
+	    f = line.rstrip("\n").split("\t")
+	    mask = "24" if f[4].startswith("198.51.100.") else "0"
+	    want[(f[3], f[4])] = [mask, f[9], f[7], f[8]]
+	bad = 0
+	# nfdump ends its CSV with a summary, which has no ismc column.
+	rows = [r for r in csv.DictReader(open(sys.argv[2])) if r.get("ismc")]
+	for r in rows:
+	    got = [r["dmk"], r["svln"], r["ismc"], r["idmc"]]
+	    if want.get((r["sa"], r["da"])) != got:
+	        print("flow %s %s: want %s, got %s" % (r["sa"], r["da"],
+	              want.get((r["sa"], r["da"])), got))
+	        bad += 1
+	print("%d records, %d differ" % (len(rows), bad))
+	if len(rows) != len(want):
+	    bad += 1
+	sys.exit(bad > 0)
+	EOF
+}

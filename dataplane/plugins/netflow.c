@@ -31,11 +31,8 @@
 #define NF_BATCH	32	/* packets whose memory is fetched together */
 #define NF_AHEAD	8	/* how far ahead flows are fetched */
 
-_Static_assert(sizeof(struct nf_key) == 64, "a flow key is a cache line");
-_Static_assert(offsetof(struct nf_key, smac) == 32 &&
-    offsetof(struct nf_key, sport) == 44 &&
-    offsetof(struct nf_key, vlan) == 48 &&
-    offsetof(struct nf_key, family) == 56, "key_make() writes this layout");
+_Static_assert(sizeof(struct nf_pkey) == 64, "key_make() writes 8 words");
+_Static_assert(offsetof(struct nf_flow, b) == 64, "a flow's second line");
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "key_make() builds keys for a little-endian machine"
 #endif
@@ -454,7 +451,7 @@ cache_map(size_t len)
 }
 
 static struct nf_cache *
-cache_new(uint32_t cap)
+cache_new(uint32_t cap, int mac_key)
 {
 	struct nf_cache	*c;
 	uint32_t	 i, size = 16;
@@ -474,6 +471,7 @@ cache_new(uint32_t cap)
 	memset(c->buckets, 0xff, c->buckets_len);
 	c->cap = cap;
 	c->mask = size - 1;
+	c->mac_key = mac_key;
 	for (i = 0; i < cap; i++)
 		c->flows[i].hnext = i + 1 < cap ? i + 1 : NF_NIL;
 	c->free = 0;
@@ -513,12 +511,16 @@ words_hash(const uint64_t *p)
 	return (uint32_t)(h ^ (h >> 32));
 }
 
+/* The hash of flow f's key, as key_make() made it for its packets. */
 static uint32_t
-key_hash(const struct nf_key *k)
+flow_hash(const struct nf_cache *c, const struct nf_flow *f)
 {
 	uint64_t	w[8];
 
-	memcpy(w, k, sizeof(w));
+	memcpy(w, f->a, sizeof(f->a));
+	memcpy(w + 3, f->b, sizeof(f->b));
+	if (!c->mac_key)
+		w[6] = w[7] = 0;
 	return words_hash(w);
 }
 
@@ -526,7 +528,7 @@ static void
 cache_unlink(struct nf_cache *c, uint32_t i)
 {
 	struct nf_flow	*f = &c->flows[i];
-	uint32_t	*pp = &c->buckets[key_hash(&f->key) & c->mask];
+	uint32_t	*pp = &c->buckets[flow_hash(c, f) & c->mask];
 
 	while (*pp != i)
 		pp = &c->flows[*pp].hnext;
@@ -547,8 +549,8 @@ cache_unlink(struct nf_cache *c, uint32_t i)
 
 /* The member of as that flow f goes to. */
 static struct nf_collector *
-assoc_pick(struct nf_inst *in, unsigned int w, unsigned int a,
-    const struct nf_flow *f)
+assoc_pick(struct nf_inst *in, unsigned int w, const struct nf_cache *c,
+    unsigned int a, const struct nf_flow *f)
 {
 	struct nf_assoc		*as = &in->assocs[a];
 	struct nf_worker	*wk = &in->w[w];
@@ -559,7 +561,7 @@ assoc_pick(struct nf_inst *in, unsigned int w, unsigned int a,
 		return as->members[0].c;
 	switch (as->algo) {
 	case NF_SESSION:
-		return as->members[key_hash(&f->key) % as->nmembers].c;
+		return as->members[flow_hash(c, f) % as->nmembers].c;
 	case NF_WRR:
 		/* Smooth weighted round-robin, as nginx spreads its peers. */
 		cr = &wk->credit[(size_t)as->slot * in->max_members];
@@ -584,9 +586,9 @@ flow_export(struct nf_inst *in, unsigned int w, struct nf_cache *c,
 	struct nf_flow	*f = &c->flows[i];
 
 	in->stats[w].exported[why]++;
-	if (f->key.assoc < in->nassocs)
-		nf_export_flow(in, w, assoc_pick(in, w, f->key.assoc, f), f, c,
-		    wall);
+	if ((uint32_t)f->a[2] < in->nassocs)
+		nf_export_flow(in, w, assoc_pick(in, w, c, (uint32_t)f->a[2],
+		    f), f, c, wall);
 	cache_unlink(c, i);
 }
 
@@ -600,27 +602,34 @@ load64(const void *p)
 }
 
 /*
- * The key of packet p, built as the eight words of struct nf_key (on a
- * little-endian machine) and hashed from them: writing the key field by
+ * The key of packet p, packed as struct nf_pkey describes, and its hash,
+ * made from the words before they are stored: writing the key field by
  * field and reading it back as words would stall on every word.
  */
 static inline uint32_t
 key_make(const struct nf_inst *in, const struct vnb_pkt *p,
-    struct nf_key *k)
+    struct nf_pkey *k)
 {
 	const struct vnb_pkt_info	*pi = p->info;
 	const uint64_t			 mac48 = 0xffffffffffffull;
 	unsigned int			 m = in->match;
-	uint64_t			 w[8], v4, smac = 0, dmac = 0;
+	uint64_t			 w[8], smac = 0, dmac = 0;
+	uint64_t			 src = 0, dst = 0;
 	uint16_t			 sport = 0, dport = 0;
 	int				 v6 = pi->family ==
 					    VNB_FAMILY_IPV6;
 
-	v4 = v6 ? ~0ull : 0xffffffffull;
-	w[0] = m & NF_K_SRC ? load64(pi->src) & v4 : 0;
-	w[1] = m & NF_K_SRC && v6 ? load64(pi->src + 8) : 0;
-	w[2] = m & NF_K_DST ? load64(pi->dst) & v4 : 0;
-	w[3] = m & NF_K_DST && v6 ? load64(pi->dst + 8) : 0;
+	memset(w, 0, sizeof(w));
+	if (v6) {
+		w[0] = m & NF_K_SRC ? load64(pi->src) : 0;
+		w[3] = m & NF_K_SRC ? load64(pi->src + 8) : 0;
+		w[4] = m & NF_K_DST ? load64(pi->dst) : 0;
+		w[5] = m & NF_K_DST ? load64(pi->dst + 8) : 0;
+	} else {
+		src = m & NF_K_SRC ? load64(pi->src) & 0xffffffffull : 0;
+		dst = m & NF_K_DST ? load64(pi->dst) & 0xffffffffull : 0;
+		w[0] = src | dst << 32;
+	}
 	if (pi->flags & VNB_PKT_ICMP)
 		dport = (uint16_t)(pi->icmp_type << 8 | pi->icmp_code);
 	else if (pi->flags & VNB_PKT_PORTS) {
@@ -629,17 +638,18 @@ key_make(const struct nf_inst *in, const struct vnb_pkt *p,
 	}
 	if (!(m & NF_K_DPORT))
 		dport = 0;
+	w[1] = sport | (uint64_t)dport << 16 | (uint64_t)(m & NF_K_VLAN &&
+	    pi->flags & VNB_PKT_VLAN ? pi->vlan : 0) << 32 |
+	    (uint64_t)(m & NF_K_IFACE ? p->port : 0) << 48;
+	w[2] = p->association | (uint64_t)pi->family << 32 |
+	    (uint64_t)(m & NF_K_PROTO ? pi->proto : 0) << 40 |
+	    (uint64_t)(m & NF_K_TOS ? pi->tos : 0) << 48;
 	if (m & NF_K_MAC) {
 		smac = load64(pi->smac) & mac48;
 		dmac = load64(pi->dmac) & mac48;
+		w[6] = smac | dmac << 48;
+		w[7] = dmac >> 16;
 	}
-	w[4] = smac | dmac << 48;
-	w[5] = dmac >> 16 | (uint64_t)sport << 32 | (uint64_t)dport << 48;
-	w[6] = (uint64_t)(m & NF_K_VLAN && pi->flags & VNB_PKT_VLAN ?
-	    pi->vlan : 0) | (uint64_t)(m & NF_K_IFACE ? p->port : 0) << 16 |
-	    (uint64_t)p->association << 32;
-	w[7] = (uint64_t)pi->family | (uint64_t)(m & NF_K_PROTO ? pi->proto :
-	    0) << 8 | (uint64_t)(m & NF_K_TOS ? pi->tos : 0) << 16;
 	memcpy(k, w, sizeof(w));
 	return words_hash(w);
 }
@@ -647,11 +657,12 @@ key_make(const struct nf_inst *in, const struct vnb_pkt *p,
 /* A new flow for packet p: the oldest makes room if the cache is full. */
 static uint32_t
 flow_create(struct nf_inst *in, unsigned int w, struct nf_cache *c,
-    const struct nf_key *k, uint32_t h, const struct vnb_pkt *p, uint64_t t)
+    const struct nf_pkey *k, uint32_t h, const struct vnb_pkt *p, uint64_t t)
 {
-	struct nf_flow	*f;
-	const uint8_t	*mask;
-	uint32_t	 i;
+	const struct nf_assoc	*as = &in->assocs[(uint32_t)k->a[2]];
+	struct nf_flow		*f;
+	uint64_t		 smac, dmac;
+	uint32_t		 i;
 
 	if (c->free == NF_NIL)
 		flow_export(in, w, c, c->head, NF_PRESSURE, t);
@@ -661,7 +672,15 @@ flow_create(struct nf_inst *in, unsigned int w, struct nf_cache *c,
 	if (i >= c->used)
 		c->used = i + 1;
 	memset(f, 0, sizeof(*f));
-	f->key = *k;
+	memcpy(f->a, k->a, sizeof(f->a));
+	memcpy(f->b, k->b, sizeof(f->b));
+	if (!c->mac_key) {
+		/* The first packet's MACs, collected, not matched on. */
+		smac = load64(p->info->smac) & 0xffffffffffffull;
+		dmac = load64(p->info->dmac) & 0xffffffffffffull;
+		f->b[3] = smac | dmac << 48;
+		f->b[4] = dmac >> 16;
+	}
 	f->first = t;
 	f->hnext = c->buckets[h & c->mask];
 	c->buckets[h & c->mask] = i;
@@ -673,29 +692,40 @@ flow_create(struct nf_inst *in, unsigned int w, struct nf_cache *c,
 		c->head = i;
 	c->tail = i;
 	c->n++;
-	memcpy(f->smac, p->info->smac, 6);
-	memcpy(f->dmac, p->info->dmac, 6);
 	f->vlan = p->info->vlan;
 	f->direction = p->direction;
-	mask = p->rule < in->assocs[k->assoc].nrules ?
-	    in->assocs[k->assoc].masks[p->rule] : NULL;
-	if (mask != NULL) {
-		f->smask = mask[0];
-		f->dmask = mask[1];
+	if (p->rule < as->nrules) {
+		f->smask = as->masks[p->rule][0];
+		f->dmask = as->masks[p->rule][1];
 	}
 	in->stats[w].created++;
 	return i;
 }
 
+/*
+ * The flow with key k: an IPv4 key is all in the first words, the rest
+ * is looked at only for IPv6 and when the MACs are part of the key.
+ */
 static uint32_t
-flow_find(const struct nf_cache *c, const struct nf_key *k, uint32_t h)
+flow_find(const struct nf_cache *c, const struct nf_pkey *k, uint32_t h)
 {
-	uint32_t	i;
+	const struct nf_flow	*f;
+	uint32_t		 i;
+	int			 v6 = (uint8_t)(k->a[2] >> 32) ==
+				    VNB_FAMILY_IPV6;
 
-	for (i = c->buckets[h & c->mask]; i != NF_NIL;
-	    i = c->flows[i].hnext)
-		if (memcmp(&c->flows[i].key, k, sizeof(*k)) == 0)
-			return i;
+	for (i = c->buckets[h & c->mask]; i != NF_NIL; i = f->hnext) {
+		f = &c->flows[i];
+		if (f->a[0] != k->a[0] || f->a[1] != k->a[1] ||
+		    f->a[2] != k->a[2])
+			continue;
+		if (v6 && (f->b[0] != k->b[0] || f->b[1] != k->b[1] ||
+		    f->b[2] != k->b[2]))
+			continue;
+		if (c->mac_key && (f->b[3] != k->b[3] || f->b[4] != k->b[4]))
+			continue;
+		return i;
+	}
 	return NF_NIL;
 }
 
@@ -713,7 +743,7 @@ cache_now(struct nf_cache *c, uint64_t wall)
 
 static void
 pkt_account(struct nf_inst *in, unsigned int w, struct nf_cache *c,
-    const struct vnb_pkt *p, const struct nf_key *k, uint32_t h, uint64_t t)
+    const struct vnb_pkt *p, const struct nf_pkey *k, uint32_t h, uint64_t t)
 {
 	struct nf_flow	*f;
 	uint32_t	 i;
@@ -744,15 +774,17 @@ pkt_account(struct nf_inst *in, unsigned int w, struct nf_cache *c,
 	}
 }
 
+/* The flow k's bucket points to: its second line only if it is needed. */
 static inline void
-flow_prefetch(const struct nf_cache *c, uint32_t h)
+flow_prefetch(const struct nf_cache *c, const struct nf_pkey *k, uint32_t h)
 {
 	uint32_t	b = c->buckets[h & c->mask];
 
-	if (b != NF_NIL) {
-		__builtin_prefetch(&c->flows[b].key);
-		__builtin_prefetch(&c->flows[b].packets, 1);
-	}
+	if (b == NF_NIL)
+		return;
+	__builtin_prefetch(&c->flows[b].a, 1);
+	if (c->mac_key || (uint8_t)(k->a[2] >> 32) == VNB_FAMILY_IPV6)
+		__builtin_prefetch(&c->flows[b].b);
 }
 
 /*
@@ -766,7 +798,7 @@ nf_handle(void *inst, unsigned int w, struct vnb_pkt *const *pkts,
 {
 	struct nf_inst	*in = inst;
 	struct nf_cache	*c = in->cache[w];
-	struct nf_key	 keys[NF_BATCH];
+	struct nf_pkey	 keys[NF_BATCH];
 	uint32_t	 hash[NF_BATCH];
 	uint64_t	 t;
 	unsigned int	 i, j, m;
@@ -778,12 +810,13 @@ nf_handle(void *inst, unsigned int w, struct vnb_pkt *const *pkts,
 			__builtin_prefetch(&c->buckets[hash[j] & c->mask]);
 		}
 		for (j = 0; j < m && j < NF_AHEAD; j++)
-			flow_prefetch(c, hash[j]);
+			flow_prefetch(c, &keys[j], hash[j]);
 		for (j = 0; j < m; j++) {
 			const struct vnb_pkt	*p = pkts[i + j];
 
 			if (j + NF_AHEAD < m)
-				flow_prefetch(c, hash[j + NF_AHEAD]);
+				flow_prefetch(c, &keys[j + NF_AHEAD],
+				    hash[j + NF_AHEAD]);
 
 			in->stats[w].packets++;
 			if (p->info->family == VNB_FAMILY_NONE) {
@@ -957,7 +990,8 @@ inst_new(const struct vnb_plugin_host *host, const struct nf_inst *old,
 	for (w = 0; w < in->nworkers; w++) {
 		if (old != NULL && caches_fit(old, in))
 			in->cache[w] = old->cache[w];
-		else if ((in->cache[w] = cache_new(cap)) == NULL)
+		else if ((in->cache[w] = cache_new(cap, (in->match &
+		    NF_K_MAC) != 0)) == NULL)
 			goto oom;
 	}
 	json_decref(cfg);

@@ -69,9 +69,10 @@ enum nf_transport {
 };
 
 /*
- * A flow's key: the packet's fields that the monitor matches on, the
- * others zero.  Flows of different associations are different flows, as
- * they go to different collectors.
+ * A flow's key, as the exporter reads it: the packet's fields that the
+ * monitor matches on, the others zero, and the MAC addresses of its first
+ * packet.  Flows of different associations are different flows, as they
+ * go to different collectors.
  */
 struct nf_key {
 	uint8_t		src[16];
@@ -86,27 +87,47 @@ struct nf_key {
 	uint8_t		family;
 	uint8_t		proto;
 	uint8_t		tos;
-	uint8_t		pad[5];
 };
 
 /*
- * A flow: its key in the first cache line, what is counted in the second,
- * so that a packet costs two cache lines, both fetched ahead.
+ * The same key packed in eight words, as the cache keeps it: a[] has all
+ * of an IPv4 key, b[] the rest of an IPv6 one and the MAC addresses (a
+ * part of the key only when the monitor matches on them).
+ *
+ *	a[0]	IPv4: source | destination << 32; IPv6: source bytes 0-7
+ *	a[1]	source port | destination port << 16 | VLAN << 32 |
+ *		input port << 48
+ *	a[2]	association | family << 32 | protocol << 40 | TOS << 48
+ *	b[0]	IPv6 source bytes 8-15
+ *	b[1]	IPv6 destination bytes 0-7
+ *	b[2]	IPv6 destination bytes 8-15
+ *	b[3]	source MAC | destination MAC bytes 0-1 << 48
+ *	b[4]	destination MAC bytes 2-5
+ */
+struct nf_pkey {
+	uint64_t	a[3];
+	uint64_t	b[5];
+};
+
+/*
+ * A flow: in its first cache line what every packet of it reads and
+ * writes, IPv4 keys included; in the second the rest, so that most
+ * packets cost one cache line, fetched ahead.
  */
 struct nf_flow {
-	struct nf_key	key;
+	uint64_t	a[3];
 	uint64_t	packets;
 	uint64_t	bytes;
 	uint64_t	first;		/* ns */
 	uint64_t	last;
+	uint8_t		tcp_flags;
+	uint8_t		direction;	/* VNB_DIR_*; 0: a free entry */
+	uint8_t		pad[6];
+	uint64_t	b[5];
 	uint32_t	hnext;		/* bucket chain, or the free list */
 	uint32_t	prev;		/* the list in order of creation */
 	uint32_t	next;
-	uint8_t		smac[6];
-	uint8_t		dmac[6];
-	uint16_t	vlan;
-	uint8_t		tcp_flags;
-	uint8_t		direction;	/* VNB_DIR_*; 0: a free entry */
+	uint16_t	vlan;		/* of the first packet */
 	uint8_t		smask;
 	uint8_t		dmask;
 } __attribute__((aligned(64)));
@@ -129,6 +150,7 @@ struct nf_cache {
 	uint32_t	 scan;		/* where the timeout scan goes on */
 	uint32_t	 used;		/* entries below this have been used */
 	uint8_t		 moved;		/* packets moved the clock */
+	uint8_t		 mac_key;	/* the MACs are part of the key */
 	uint64_t	 clock;		/* ns: packet time, then wall time on */
 	uint64_t	 clock_wall;	/* wall time when clock was set */
 	uint64_t	 boot;		/* ns: sysUptime 0 */
@@ -259,6 +281,7 @@ void	nf_layout_build(struct nf_layout *, enum nf_version, unsigned int,
 int	nf_socket_open(const struct nf_inst *, int, char *, size_t);
 void	nf_export_flow(struct nf_inst *, unsigned int, struct nf_collector *,
 	    const struct nf_flow *, const struct nf_cache *, uint64_t);
+void	nf_key_unpack(const struct nf_flow *, struct nf_key *);
 void	nf_export_flush(struct nf_inst *, unsigned int, struct nf_collector *,
 	    const struct nf_cache *, uint64_t);
 void	nf_export_templates(struct nf_inst *, unsigned int,

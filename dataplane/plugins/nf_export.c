@@ -64,6 +64,42 @@ put64(uint8_t *p, uint64_t v)
 }
 
 static void
+word_bytes(uint8_t *p, uint64_t w, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (uint8_t)(w >> (8 * i));
+}
+
+/* The key of flow f as fields; see struct nf_pkey. */
+void
+nf_key_unpack(const struct nf_flow *f, struct nf_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = (uint8_t)(f->a[2] >> 32);
+	k->proto = (uint8_t)(f->a[2] >> 40);
+	k->tos = (uint8_t)(f->a[2] >> 48);
+	k->assoc = (uint32_t)f->a[2];
+	k->sport = (uint16_t)f->a[1];
+	k->dport = (uint16_t)(f->a[1] >> 16);
+	k->vlan = (uint16_t)(f->a[1] >> 32);
+	k->port = (uint16_t)(f->a[1] >> 48);
+	if (k->family == VNB_FAMILY_IPV6) {
+		word_bytes(k->src, f->a[0], 8);
+		word_bytes(k->src + 8, f->b[0], 8);
+		word_bytes(k->dst, f->b[1], 8);
+		word_bytes(k->dst + 8, f->b[2], 8);
+	} else {
+		word_bytes(k->src, f->a[0], 4);
+		word_bytes(k->dst, f->a[0] >> 32, 4);
+	}
+	word_bytes(k->smac, f->b[3], 6);
+	word_bytes(k->dmac, f->b[3] >> 48, 2);
+	word_bytes(k->dmac + 2, f->b[4], 4);
+}
+
+static void
 layout_add(struct nf_layout *l, int v6, uint16_t id, uint16_t len)
 {
 	l->f[v6][l->nf[v6]].id = id;
@@ -136,13 +172,8 @@ uptime_ms(uint64_t t, uint64_t boot)
 
 static uint8_t *
 field_put(uint8_t *p, const struct nf_field *f, const struct nf_flow *fl,
-    uint64_t boot)
+    const struct nf_key *k, uint64_t boot)
 {
-	const struct nf_key	*k = &fl->key;
-	const uint8_t		*smac = k->smac[0] | k->smac[1] | k->smac[2] |
-				    k->smac[3] | k->smac[4] | k->smac[5] ?
-				    k->smac : fl->smac;
-
 	switch (f->id) {
 	case IE_SRC4:
 	case IE_SRC6:
@@ -183,10 +214,10 @@ field_put(uint8_t *p, const struct nf_field *f, const struct nf_flow *fl,
 		put16(p, k->vlan ? k->vlan : fl->vlan);
 		break;
 	case IE_SMAC:
-		memcpy(p, smac, 6);
+		memcpy(p, k->smac, 6);
 		break;
 	case IE_DMAC:
-		memcpy(p, smac == k->smac ? k->dmac : fl->dmac, 6);
+		memcpy(p, k->dmac, 6);
 		break;
 	case IE_OCTETS:
 		put64(p, fl->bytes);
@@ -220,10 +251,9 @@ field_put(uint8_t *p, const struct nf_field *f, const struct nf_flow *fl,
 }
 
 static void
-v5_record(uint8_t *p, const struct nf_flow *fl, uint64_t boot)
+v5_record(uint8_t *p, const struct nf_flow *fl, const struct nf_key *k,
+    uint64_t boot)
 {
-	const struct nf_key	*k = &fl->key;
-
 	memset(p, 0, V5_REC);
 	memcpy(p, k->src, 4);
 	memcpy(p + 4, k->dst, 4);
@@ -544,10 +574,13 @@ nf_export_flow(struct nf_inst *in, unsigned int w, struct nf_collector *c,
     const struct nf_flow *fl, const struct nf_cache *cache, uint64_t wall)
 {
 	struct nf_out	*o = &c->out[w];
-	unsigned int	 v6 = fl->key.family == VNB_FAMILY_IPV6, i;
+	struct nf_key	 k;
+	unsigned int	 v6, i;
 	size_t		 rec;
 	uint8_t		*p;
 
+	nf_key_unpack(fl, &k);
+	v6 = k.family == VNB_FAMILY_IPV6;
 	if (in->version == NF_V5 && v6) {
 		in->stats[w].v5_skipped++;
 		return;
@@ -564,7 +597,7 @@ nf_export_flow(struct nf_inst *in, unsigned int w, struct nf_collector *c,
 
 	p = o->buf + o->len;
 	if (in->version == NF_V5) {
-		v5_record(p, fl, o->boot);
+		v5_record(p, fl, &k, o->boot);
 		o->len += V5_REC;
 	} else {
 		if (o->set == 0 || o->set_family != v6) {
@@ -576,7 +609,8 @@ nf_export_flow(struct nf_inst *in, unsigned int w, struct nf_collector *c,
 			p = o->buf + o->len;
 		}
 		for (i = 0; i < in->layout.nf[v6]; i++)
-			p = field_put(p, &in->layout.f[v6][i], fl, o->boot);
+			p = field_put(p, &in->layout.f[v6][i], fl, &k,
+			    o->boot);
 		o->len += rec;
 	}
 	o->count++;
