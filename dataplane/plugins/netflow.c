@@ -29,7 +29,7 @@
 #define NF_TCP_RST	0x04
 #define NF_SCAN_MS	1000	/* the timeout scan covers the cache in this */
 #define NF_BATCH	32	/* packets whose memory is fetched together */
-#define NF_AHEAD	8	/* how far ahead flows are fetched */
+#define NF_AHEAD	16	/* how far ahead flows are fetched */
 
 _Static_assert(sizeof(struct nf_pkey) == 64, "key_make() writes 8 words");
 _Static_assert(offsetof(struct nf_flow, b) == 64, "a flow's second line");

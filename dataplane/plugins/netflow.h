@@ -111,8 +111,8 @@ struct nf_pkey {
 
 /*
  * A flow: in its first cache line what every packet of it reads and
- * writes, IPv4 keys included; in the second the rest, so that most
- * packets cost one cache line, fetched ahead.
+ * writes, IPv4 keys and the bucket chain included; in the second the
+ * rest, so that most packets cost one cache line, fetched ahead.
  */
 struct nf_flow {
 	uint64_t	a[3];
@@ -120,11 +120,11 @@ struct nf_flow {
 	uint64_t	bytes;
 	uint64_t	first;		/* ns */
 	uint64_t	last;
+	uint32_t	hnext;		/* bucket chain, or the free list */
 	uint8_t		tcp_flags;
 	uint8_t		direction;	/* VNB_DIR_*; 0: a free entry */
-	uint8_t		pad[6];
+	uint8_t		pad[2];
 	uint64_t	b[5];
-	uint32_t	hnext;		/* bucket chain, or the free list */
 	uint32_t	prev;		/* the list in order of creation */
 	uint32_t	next;
 	uint16_t	vlan;		/* of the first packet */

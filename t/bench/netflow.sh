@@ -113,5 +113,5 @@ printf 'dpdk-testpmd io, net_pcap -> net_null, 1 core:    %s Mpps\n' "$peer"
 printf 'softflowd -v 9, the same file:                     %s Mpps\n' "$soft"
 awk -v m="$mpps" -v p="$peer" -v s="$soft" -v f="$flows_seen" 'BEGIN {
     printf "vnb-dataplane + netflow v9, 1 worker, %d flows: %s Mpps\n", f, m
-    printf "  %.2f x softflowd (target >= 7.00)\n", s > 0 ? m / s : 0
-    printf "  %.2f x testpmd io (target >= 0.70)\n", p > 0 ? m / p : 0 }'
+    printf "  %.2f x softflowd (target >= 7.00)\n", (s > 0 ? m / s : 0)
+    printf "  %.2f x testpmd io (target >= 0.70)\n", (p > 0 ? m / p : 0) }'
