@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1080,6 +1081,7 @@ static void
 nf_fini(void *inst, void *nextp)
 {
 	struct nf_inst	*in = inst, *next = nextp;
+	uint64_t	 final, sent;
 	unsigned int	 w;
 
 	for (w = 0; w < in->nworkers && in->cache != NULL; w++) {
@@ -1089,8 +1091,15 @@ nf_fini(void *inst, void *nextp)
 		cache_drain(in, next != NULL ? in->nworkers : w, in->cache[w]);
 		cache_free(in->cache[w]);
 	}
-	if (next == NULL)
-		in->host->log(in->host, VNB_LOG_INFO, "all flows exported");
+	if (next == NULL) {
+		for (w = 0, final = 0, sent = 0; w <= in->nworkers; w++) {
+			final += in->stats[w].exported[NF_FINAL];
+			sent += in->stats[w].datagrams;
+		}
+		in->host->log(in->host, VNB_LOG_INFO, "stopped: %" PRIu64
+		    " flows exported at the end, %" PRIu64 " datagrams in all",
+		    final, sent);
+	}
 	inst_free(in);
 }
 

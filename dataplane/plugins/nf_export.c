@@ -600,6 +600,10 @@ nf_export_flow(struct nf_inst *in, unsigned int w, struct nf_collector *c,
 		v5_record(p, fl, &k, o->boot);
 		o->len += V5_REC;
 	} else {
+		/*
+		 * XXX(#6): IPv4 and IPv6 records that alternate each open a
+		 * set of their own; a datagram per family would pack them.
+		 */
 		if (o->set == 0 || o->set_family != v6) {
 			set_close(in, o);
 			o->set = o->len;
