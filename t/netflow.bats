@@ -111,21 +111,15 @@ scope() {
 		$1
 		EOF
 		cat
-		"$PY" - "$FLOWS" "${TARGET:-collector: c}" <<-'EOF'
-		import sys
-		macs = []
-		for line in open(sys.argv[1]):
-		    if line.startswith("#"):
-		        continue
-		    smac = line.split("\t")[7]
-		    if smac not in macs:
-		        macs.append(smac)
-		for i, mac in enumerate(macs):
-		    print("---\nkind: source\nscope: s\nname: h%d\nmac: \"%s\"" % (i, mac))
-		    print("---\nkind: netflow-association\nscope: s\nname: a%d" % i)
-		    print("source: h%d\npolicy: p\n%s\ndirection: ingress" %
-		          (i, sys.argv[2]))
-		EOF
+		awk -F'\t' -v target="${TARGET:-collector: c}" '
+		    !/^#/ && !seen[$8]++ {
+			printf "---\nkind: source\nscope: s\nname: h%d\n", n
+			printf "mac: \"%s\"\n", $8
+			printf "---\nkind: netflow-association\nscope: s\n"
+			printf "name: a%d\nsource: h%d\npolicy: p\n", n, n
+			printf "%s\ndirection: ingress\n", target
+			n++
+		    }' "$FLOWS"
 	} >scope.yaml
 	secmonctl apply -f scope.yaml >/dev/null
 	vnb-flush -o doc.yaml --run-dir run s >/dev/null
@@ -159,39 +153,56 @@ stat() {
 	nfdump -R "$1" -I | awk -F': ' -v k="$2" '$1 == k { print $2 }'
 }
 
-# One collector, the whole traffic in VERSION: every flow as the
-# summary says, nothing lost.
+# The records the collectors wrote to the directories given hold every
+# flow of $FLOWS as sent (-4: its IPv4 flows), and none of them saw a
+# sequence number skip.
+as_sent() {
+	local v4= d
+
+	if [ "$1" = -4 ]; then
+		v4=-4
+		shift
+	fi
+	for d in "$@"; do
+		[ "$(stat "$d" 'Sequence failures')" = 0 ]
+		nfdump -R "$d" -q -o csv
+	done >flows.csv
+	run nf-check $v4 "$FLOWS" flows.csv
+	echo "$output"
+	assert_success
+}
+
+# The capture $2 (the test traffic by default) through a scope with the
+# netflow-config fields $1, to one collector, nfcapd in nf.
 one_collector() {
 	local port
 
 	port=$(free_port)
 	collector_start nf "$port"
-	collector c "$port" | scope "version: $1"
-	dataplane
+	collector c "$port" | scope "$1"
+	dataplane "${2:-$TRAFFIC}"
 	collectors_stop
-	nfdump -R nf -q -o csv >flows.csv
-	run nf-check ${2:-} "$FLOWS" flows.csv
-	echo "$output"
-	assert_success
-	[ "$(stat nf 'Sequence failures')" = 0 ]
-	[ "$(counter send-errors)" = 0 ]
 }
 
 @test "NetFlow v9: nfdump decodes every flow, packets and bytes as sent" {
-	one_collector v9
+	one_collector "version: v9"
+	as_sent nf
+	[ "$(counter send-errors)" = 0 ]
 	[ "$(stat nf Flows)" = 60 ]
 	[ "$(stat nf Packets)" = 3000 ]
 	[ "$(stat nf Bytes)" = "$(awk '/^# total/ { print $4 }' "$FLOWS")" ]
 }
 
 @test "IPFIX: nfdump decodes every flow, packets and bytes as sent" {
-	one_collector ipfix
+	one_collector "version: ipfix"
+	as_sent nf
 	[ "$(stat nf Flows)" = 60 ]
 	[ "$(stat nf Packets)" = 3000 ]
 }
 
 @test "NetFlow v5: every IPv4 flow as sent, IPv6 left out" {
-	one_collector v5 -4
+	one_collector "version: v5"
+	as_sent -4 nf
 	v4=$(awk -F'\t' '!/^#/ && $2 == 4' "$FLOWS" | wc -l)
 	[ "$(stat nf Flows)" = "$v4" ]
 }
@@ -208,7 +219,6 @@ one_collector() {
 	timeout 60 softflowd -r "$TRAFFIC" -c none -m 1000000 -v 9 -6 -d \
 	    -n "127.0.0.1:$sport" >softflowd.out 2>&1
 	collectors_stop
-	echo "flows: $(stat nf Flows) softflowd $(stat sf Flows)"
 	[ "$(stat nf Flows)" = "$(stat sf Flows)" ]
 	[ "$(stat nf Packets)" = "$(stat sf Packets)" ]
 	# softflowd counts the Ethernet padding of short frames as bytes of
@@ -244,13 +254,9 @@ collector_set() {
 	dataplane
 	collectors_stop
 	for i in 1 2 3; do
-		[ "$(stat "nf$i" 'Sequence failures')" = 0 ]
 		nfdump -R "nf$i" -q -o csv >"flows$i.csv"
 	done
-	cat flows1.csv flows2.csv flows3.csv >flows.csv
-	run nf-check "$FLOWS" flows.csv
-	echo "$output"
-	assert_success
+	as_sent nf1 nf2 nf3
 }
 
 @test "a collector set, round-robin: every member gets a third, decodable" {
@@ -279,42 +285,22 @@ collector_set() {
 }
 
 @test "a full cache exports its oldest flows early, and no count is lost" {
-	local port
-
-	port=$(free_port)
-	collector_start nf "$port"
-	collector c "$port" | scope $'version: ipfix\nmax-flows: 10'
-	dataplane
-	collectors_stop
-	nfdump -R nf -q -o csv >flows.csv
-	run nf-check "$FLOWS" flows.csv
-	echo "$output"
-	assert_success
+	one_collector $'version: ipfix\nmax-flows: 10'
+	as_sent nf
 	# The ten left at the end are exported when the dataplane stops.
 	pressure=$(counter exported-pressure)
-	echo "pressure $pressure flows $(stat nf Flows) created $(counter flows-created)"
 	[ "$pressure" -gt 0 ]
 	[ "$(stat nf Flows)" = "$((pressure + 10))" ]
 	[ "$(counter flows-created)" = "$((pressure + 10))" ]
-	[ "$(stat nf 'Sequence failures')" = 0 ]
 }
 
 @test "the active timeout cuts long flows at the configured age" {
-	local port
-
 	# 100 packets a second: a flow's packets are 0.6 s apart, 29.4 s in
 	# all, so a 5 s timeout cuts each into 9, 9, 9, 9, 9 and 5 packets.
 	vnb-gentraffic -o slow.pcap -S slow.flows -n 3000 -f 60 -s 11 -r 100
 	FLOWS=$PWD/slow.flows
-	port=$(free_port)
-	collector_start nf "$port"
-	collector c "$port" | scope $'version: v9\nactive-timeout: 5s\ninactive-timeout: 4s'
-	dataplane slow.pcap
-	collectors_stop
-	nfdump -R nf -q -o csv >flows.csv
-	run nf-check "$FLOWS" flows.csv
-	echo "$output"
-	assert_success
+	one_collector $'version: v9\nactive-timeout: 5s\ninactive-timeout: 4s' slow.pcap
+	as_sent nf
 	[ "$(stat nf Flows)" = 360 ]
 	nfdump -R nf -q -o 'fmt:%pkt' | sort -n | uniq -c |
 	    awk '{ printf "%s:%s ", $1, $2 }' >sizes
@@ -325,39 +311,20 @@ collector_set() {
 }
 
 @test "the inactive timeout ends flows that go quiet" {
-	local port
-
 	# Ten packets a second: a flow's packets are 6 s apart.
 	vnb-gentraffic -o sparse.pcap -S sparse.flows -n 600 -f 60 -s 11 -r 10
 	FLOWS=$PWD/sparse.flows
-	port=$(free_port)
-	collector_start nf "$port"
-	collector c "$port" | scope $'version: ipfix\ninactive-timeout: 5s'
-	dataplane sparse.pcap
-	collectors_stop
-	nfdump -R nf -q -o csv >flows.csv
-	run nf-check "$FLOWS" flows.csv
-	echo "$output"
-	assert_success
+	one_collector $'version: ipfix\ninactive-timeout: 5s' sparse.pcap
+	as_sent nf
 	[ "$(stat nf Flows)" = 600 ]
 	[ "$(counter exported-inactive)" -ge 540 ]
-	[ "$(stat nf 'Sequence failures')" = 0 ]
 }
 
 @test "a TCP FIN ends its flow at once" {
-	local port
-
 	vnb-gentraffic -o fin.pcap -S fin.flows -n 3000 -f 60 -s 11 -F
 	FLOWS=$PWD/fin.flows
-	port=$(free_port)
-	collector_start nf "$port"
-	collector c "$port" | scope "version: v9"
-	dataplane fin.pcap
-	collectors_stop
-	nfdump -R nf -q -o csv >flows.csv
-	run nf-check "$FLOWS" flows.csv
-	echo "$output"
-	assert_success
+	one_collector "version: v9" fin.pcap
+	as_sent nf
 	tcp=$(awk -F'\t' '!/^#/ && $3 == 6' "$FLOWS" | wc -l)
 	[ "$tcp" -gt 0 ]
 	[ "$(counter exported-fin-rst)" = "$tcp" ]
@@ -431,11 +398,7 @@ print(n, p, b)' >totals
 	    --plugin "netflow=$PLUGIN,gateway-mac=$mac,source-mac=02:00:00:00:00:01"
 	sleep 0.3
 	collectors_stop
-	nfdump -R nf -q -o csv >flows.csv
-	run nf-check "$FLOWS" flows.csv
-	echo "$output"
-	assert_success
-	[ "$(stat nf 'Sequence failures')" = 0 ]
+	as_sent nf
 }
 
 # The dataplane on the traffic, left running; then the scope is flushed
@@ -466,11 +429,7 @@ reload() {
 	kill -TERM "$DP"
 	wait "$DP"
 	collectors_stop
-	nfdump -R nf -q -o csv >flows.csv
-	run nf-check "$FLOWS" flows.csv
-	echo "$output"
-	assert_success
-	[ "$(stat nf 'Sequence failures')" = 0 ]
+	as_sent nf
 }
 
 @test "a reload hands the flow caches on: no flow is cut, no count lost" {
@@ -562,12 +521,8 @@ egress_dataplane() {
 	    --workers 2 --idle-exit 500ms --stats-json \
 	    --plugin "netflow=$PLUGIN" >stats.json
 	collectors_stop
-	nfdump -R nf -q -o csv >flows.csv
-	run nf-check "$FLOWS" flows.csv
-	echo "$output"
-	assert_success
+	as_sent nf
 	[ "$(stat nf Flows)" = 100 ]
-	[ "$(stat nf 'Sequence failures')" = 0 ]
 	[ "$(nfdump -R nf -q -o 'fmt:%exp' | sort -u | wc -l)" = 2 ]
 }
 
@@ -605,10 +560,7 @@ egress_dataplane() {
 	grep -q 'name: r1' doc.yaml
 	dataplane
 	collectors_stop
-	nfdump -R nf -q -o csv >flows.csv
-	run nf-check "$FLOWS" flows.csv
-	echo "$output"
-	assert_success
+	as_sent nf
 	nfdump -R nf -o csv >fields.csv
 	"$PY" - "$FLOWS" fields.csv <<-'EOF'
 	import csv, sys

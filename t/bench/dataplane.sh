@@ -11,18 +11,8 @@ set -eu
 secs=${1:-5}
 builddir=${VNB_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 srcdir=${VNB_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-PATH="$builddir/bin:$builddir/dataplane:$builddir/t:$PATH"
-export PATH
-work=$(mktemp -d /tmp/vnb-bench-dp.XXXXXX)
-trap 'rm -rf "$work"' EXIT INT TERM
-export VNB_STORE="$work/store.db"
-cd "$work"
-
 . "$srcdir/t/bench/dp-lib.sh"
-if nm "$builddir/dataplane/vnb-dataplane" 2>/dev/null | grep -q __asan_init; then
-	echo "dataplane bench: note: this build has AddressSanitizer;" \
-	    "configure without --enable-debug for real figures"
-fi
+bench_setup dataplane
 
 # Small frames, all sent by one source, so that every packet is
 # classified once against the one association's policy.
@@ -70,6 +60,6 @@ for n in 1 100 1000 10000; do
 	mpps=$(dataplane_mpps slice.pcap --plugin "rawforward=$work/null.so")
 	awk -v n="$n" -v m="$mpps" -v p="$peer" 'BEGIN {
 	    printf "vnb-dataplane, %5d rules, 1 worker:      %s Mpps  " \
-	        "%.2f x testpmd%s\n", n, m, p > 0 ? m / p : 0,
+	        "%.2f x testpmd%s\n", n, m, (p > 0 ? m / p : 0),
 	        n == 1000 ? "  (target >= 0.80)" : "" }'
 done

@@ -1,7 +1,24 @@
-# Sourced by the dataplane benchmarks (with $secs set): the traffic,
+# Sourced by the dataplane benchmarks (with $secs, $builddir and $srcdir
+# set): a work directory, the traffic,
 # dpdk-testpmd forwarding a looped capture (net_pcap, infinite_rx) to
 # net_null in io mode on one core, the peer their figures are a ratio to,
 # and vnb-dataplane's rate on the same capture.
+
+# The tools of the build on PATH, a store in a work directory of its own
+# (removed at exit) and a note when the figures would not be real ones.
+bench_setup() {
+	PATH="$builddir/bin:$builddir/dataplane:$builddir/t:$PATH"
+	export PATH
+	work=$(mktemp -d "/tmp/vnb-bench-$1.XXXXXX")
+	trap 'rm -rf "$work"' EXIT INT TERM
+	export VNB_STORE="$work/store.db"
+	cd "$work"
+	if nm "$builddir/dataplane/vnb-dataplane" 2>/dev/null |
+	    grep -q __asan_init; then
+		echo "$1 bench: note: this build has AddressSanitizer;" \
+		    "configure without --enable-debug for real figures"
+	fi
+}
 
 if ! command -v dpdk-testpmd >/dev/null; then
 	echo "bench: dpdk-testpmd not found (Debian package dpdk-dev)"

@@ -11,21 +11,11 @@ set -eu
 secs=${1:-5}
 builddir=${VNB_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 srcdir=${VNB_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-PATH="$builddir/bin:$builddir/dataplane:$builddir/t:$PATH"
-export PATH
-work=$(mktemp -d /tmp/vnb-bench-nf.XXXXXX)
-trap 'rm -rf "$work"' EXIT INT TERM
-export VNB_STORE="$work/store.db"
-cd "$work"
-
 . "$srcdir/t/bench/dp-lib.sh"
+bench_setup netflow
 if ! command -v softflowd >/dev/null; then
 	echo "netflow bench: softflowd not found (Debian package softflowd)"
 	exit 1
-fi
-if nm "$builddir/dataplane/vnb-dataplane" 2>/dev/null | grep -q __asan_init; then
-	echo "netflow bench: note: this build has AddressSanitizer;" \
-	    "configure without --enable-debug for real figures"
 fi
 
 packets=200000
