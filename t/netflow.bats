@@ -586,3 +586,28 @@ egress_dataplane() {
 	sys.exit(bad > 0)
 	EOF
 }
+
+# The seconds from the second datagram of egress.pcap to its last: the
+# first holds the templates sent at start.
+egress_span() {
+	tshark -r egress.pcap -T fields -e frame.time_epoch 2>/dev/null |
+	    awk 'NR == 2 { a = $1 } { b = $1 } END { printf "%.3f\n", b - a }'
+}
+
+@test "datagrams are paced to pacing-rate, and not without one" {
+	vnb-gentraffic -o many.pcap -S many.flows -n 3000 -f 600 -s 11
+	FLOWS=$PWD/many.flows
+	# About 70 datagrams at the end: 32 at once, then 100 a second.
+	egress_scope $'version: v9\nmtu: 576\npacing-rate: 100'
+	egress_dataplane many.pcap
+	n=$(egress_frames | wc -l)
+	[ "$n" -gt 60 ]
+	span=$(egress_span)
+	echo "$n datagrams in $span s"
+	awk -v s="$span" -v n="$n" 'BEGIN { exit !(s >= (n - 34) / 100 * 0.9) }'
+	egress_scope $'version: v9\nmtu: 576\npacing-rate: 0'
+	egress_dataplane many.pcap
+	span=$(egress_span)
+	echo "unpaced: $span s"
+	awk -v s="$span" 'BEGIN { exit !(s < 0.1) }'
+}

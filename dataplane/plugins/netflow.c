@@ -1063,6 +1063,7 @@ inst_free(struct nf_inst *in)
 /*
  * Export every flow of cache c from slot w: a worker's own when the
  * workers are done, the control thread's (w = nworkers) while they run.
+ * This runs on the control thread, which may wait for the pacing.
  */
 static void
 cache_drain(struct nf_inst *in, unsigned int w, struct nf_cache *c)
@@ -1071,10 +1072,12 @@ cache_drain(struct nf_inst *in, unsigned int w, struct nf_cache *c)
 	unsigned int	i;
 
 	c->clock = cache_now(c, wall);
+	in->draining = 1;
 	while (c->head != NF_NIL)
 		flow_export(in, w, c, c->head, NF_FINAL, wall);
 	for (i = 0; i < in->ncols; i++)
 		nf_export_flush(in, w, in->cols[i], c, wall);
+	in->draining = 0;
 }
 
 static void

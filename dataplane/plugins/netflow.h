@@ -273,6 +273,7 @@ struct nf_inst {
 	struct nf_cache			**cache;	/* [nworkers] */
 	struct nf_worker		*w;		/* [nworkers + 1] */
 	struct nf_stats			*stats;		/* [nworkers + 1] */
+	int				 draining;	/* on the control thread */
 };
 
 /* nf_export.c */

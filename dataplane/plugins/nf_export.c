@@ -386,7 +386,7 @@ datagram_send(struct nf_inst *in, unsigned int w, struct nf_collector *c,
 
 	if (!nf_pace_ok(in, w)) {
 		/* The control thread may wait; a worker must not. */
-		if (w == in->nworkers) {
+		if (in->draining) {
 			while (!nf_pace_ok(in, w))
 				nanosleep(&ts, NULL);
 		} else
