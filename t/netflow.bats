@@ -51,12 +51,13 @@ s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])'
 }
 
-# nfcapd writing to DIR, listening on PORT, up before it returns.
+# nfcapd writing to DIR, listening on PORT (at ADDRESS, by default
+# 127.0.0.1), up before it returns.
 collector_start() {
-	local dir=$1 port=$2 i
+	local dir=$1 port=$2 addr=${3:-127.0.0.1} i
 
 	mkdir -p "$dir"
-	nfcapd -w "$dir" -b 127.0.0.1 -p "$port" -B 4194304 -t 60 \
+	nfcapd -w "$dir" -b "$addr" -p "$port" -B 4194304 -t 60 \
 	    >"$dir.log" 2>&1 &
 	PIDS+=($!)
 	for i in $(seq 50); do
@@ -131,7 +132,7 @@ collector() {
 	kind: netflow-collector
 	scope: s
 	name: $1
-	address: 127.0.0.1
+	address: ${3:-127.0.0.1}
 	port: $2
 	EOF
 }
@@ -205,6 +206,18 @@ one_collector() {
 	as_sent -4 nf
 	v4=$(awk -F'\t' '!/^#/ && $2 == 4' "$FLOWS" | wc -l)
 	[ "$(stat nf Flows)" = "$v4" ]
+}
+
+@test "an IPv6 collector over the kernel socket" {
+	local port
+
+	port=$(free_port)
+	collector_start nf "$port" ::1
+	collector c "$port" ::1 | scope "version: ipfix"
+	dataplane
+	collectors_stop
+	as_sent nf
+	[ "$(stat nf Flows)" = 60 ]
 }
 
 @test "the totals equal softflowd's on the same file" {
@@ -332,12 +345,13 @@ collector_set() {
 }
 
 # Export in $1 through the egress port into a capture file, as frames
-# with valid checksums, and decode it with tshark.
+# with valid checksums, and decode it with tshark; to collector $2 from
+# source address $3.
 egress_tshark() {
-	local port=39995
+	local port=39995 dst=${2:-198.51.100.7} src=${3:-192.0.2.1}
 
-	collector c "$port" | sed -e 's/127\.0\.0\.1/198.51.100.7/' |
-	    scope "$(printf 'version: %s\ntransport: egress\nsource-address: %s\nsource-port: 40000' "$1" 192.0.2.1)"
+	collector c "$port" | sed -e "s/127\.0\.0\.1/$dst/" |
+	    scope "$(printf 'version: %s\ntransport: egress\nsource-address: %s\nsource-port: 40000' "$1" "$src")"
 	dataplane "$TRAFFIC" --egress \
 	    "net_pcap9,tx_pcap=$PWD/egress.pcap,tx_pcap=$PWD/egress-control.pcap" \
 	    --plugin "netflow=$PLUGIN,gateway-mac=02:00:00:00:00:fe,source-mac=02:00:00:00:00:01"
@@ -361,7 +375,10 @@ for line in sys.stdin:
         b += sum(map(int, oc.split(",")))
 print(n, p, b)' >totals
 	[ "$(cat totals)" = "60 3000 $(awk '/^# total/ { print $4 }' "$FLOWS")" ]
-	grep -q '192\.0\.2\.1 .* 198\.51\.100\.7' <(tshark -r egress.pcap 2>/dev/null)
+	tshark -r egress.pcap -T fields -e ip.src -e ipv6.src -e ip.dst \
+	    -e ipv6.dst -e udp.srcport 2>/dev/null | sort -u |
+	    awk '{ $1 = $1; print }' >addresses
+	[ "$(cat addresses)" = "$src $dst 40000" ]
 }
 
 @test "tshark decodes the templates and the data of NetFlow v9 from the egress port" {
@@ -370,6 +387,37 @@ print(n, p, b)' >totals
 
 @test "tshark decodes the templates and the data of IPFIX from the egress port" {
 	egress_tshark ipfix
+}
+
+@test "the egress port sends IPv6 datagrams with valid UDP checksums" {
+	egress_tshark ipfix 2001:db8::7 2001:db8::1
+}
+
+@test "the kernel socket sends from the source address and port, decodably" {
+	local port sport i
+
+	port=$(free_port)
+	sport=$(free_port)
+	collector_start nf "$port"
+	tshark -i lo -B 64 -f "udp dst port $port" -w lo.pcapng >tshark.out \
+	    2>&1 &
+	PIDS+=($!)
+	for i in $(seq 100); do
+		grep -q 'Capture started' tshark.out && break
+		sleep 0.1
+	done
+	collector c "$port" | scope "$(printf 'version: v9\nsource-address: 127.0.0.1\nsource-port: %s' "$sport")"
+	dataplane
+	sleep 0.5
+	collectors_stop
+	as_sent nf
+	tshark -r lo.pcapng -T fields -e ip.src -e udp.srcport 2>/dev/null |
+	    sort -u >sources
+	[ "$(cat sources)" = "$(printf '127.0.0.1\t%s' "$sport")" ]
+	tshark -r lo.pcapng -d "udp.port==$port,cflow" -V >decoded 2>/dev/null
+	! grep -Ei 'malformed|unknown template|expert info' decoded
+	grep -q 'Template Id: 256' decoded
+	[ "$(grep -c 'Flow [0-9]*$' decoded)" -ge 60 ]
 }
 
 @test "the egress port delivers to nfcapd in a namespace, through af_packet" {
