@@ -488,6 +488,12 @@ reload() {
 	[ "$(nfdump -R nf -q -o 'fmt:%exp' | sort -u | tr -d ' ')" = 1 ]
 }
 
+@test "a reload to another export format goes on with the same flows" {
+	reload "version: ipfix" </dev/null
+	[ "$(stat nf Flows)" = 60 ]
+	grep -q 'generation 2 active' err.log
+}
+
 @test "a reload that changes the flow key exports the old flows first" {
 	reload "version: v9" <<-'EOF'
 	---

@@ -202,6 +202,7 @@ struct nf_out {
 	uint64_t	boot;		/* of the cache the records came from */
 	uint64_t	clock;		/* the latest of their clocks */
 	uint8_t		tmpl_sent;
+	uint8_t		version;	/* of the datagram being filled */
 } __attribute__((aligned(64)));
 
 /* A collector, shared by the instances that export to it. */

@@ -415,12 +415,12 @@ header_len(enum nf_version v)
 }
 
 static void
-set_close(struct nf_inst *in, struct nf_out *o)
+set_close(struct nf_out *o)
 {
 	if (o->set == 0)
 		return;
 	/* NetFlow v9 wants sets padded to 4 bytes; IPFIX allows it. */
-	while (in->version == NF_V9 && (o->len - o->set) % 4 != 0)
+	while (o->version == NF_V9 && (o->len - o->set) % 4 != 0)
 		o->buf[o->len++] = 0;
 	put16(o->buf + o->set + 2, (uint16_t)(o->len - o->set));
 	o->set = 0;
@@ -469,6 +469,7 @@ datagram_start(struct nf_inst *in, unsigned int w, struct nf_collector *c,
 {
 	struct nf_out	*o = &c->out[w];
 
+	o->version = in->version;
 	o->len = header_len(in->version);
 	o->set = 0;
 	o->count = o->data = 0;
@@ -485,14 +486,16 @@ datagram_start(struct nf_inst *in, unsigned int w, struct nf_collector *c,
 /*
  * The header's time: the clock rounded up to a whole second for v9 (to
  * a millisecond for v5), so that the collector's sum of the header's
- * seconds and the records' uptimes gives their times exactly.
+ * seconds and the records' uptimes gives their times exactly.  The
+ * datagram's version is the one it was started in: a reload may have
+ * changed the instance's.
  */
 static void
 header_put(struct nf_inst *in, unsigned int w, struct nf_out *o)
 {
 	uint64_t	t = o->clock, id = in->domain + w;
 
-	switch (in->version) {
+	switch (o->version) {
 	case NF_V5:
 		t = (t + 999999) / 1000000 * 1000000;
 		put16(o->buf, 5);
@@ -536,7 +539,7 @@ nf_export_flush(struct nf_inst *in, unsigned int w, struct nf_collector *c,
 
 	if (o->len == 0)
 		return;
-	set_close(in, o);
+	set_close(o);
 	header_put(in, w, o);
 	datagram_send(in, w, c, o->buf, o->len);
 	o->since_tmpl++;
@@ -587,6 +590,7 @@ nf_export_flow(struct nf_inst *in, unsigned int w, struct nf_collector *c,
 	}
 	rec = in->version == NF_V5 ? V5_REC : in->layout.reclen[v6];
 	if (o->len != 0 && (o->boot != cache->boot ||
+	    o->version != in->version ||
 	    (in->version != NF_V5 && o->layout != in->layout.serial) ||
 	    !record_fits(in, c, o, rec, v6)))
 		nf_export_flush(in, w, c, cache, wall);
@@ -605,7 +609,7 @@ nf_export_flow(struct nf_inst *in, unsigned int w, struct nf_collector *c,
 		 * set of their own; a datagram per family would pack them.
 		 */
 		if (o->set == 0 || o->set_family != v6) {
-			set_close(in, o);
+			set_close(o);
 			o->set = o->len;
 			o->set_family = v6;
 			put16(o->buf + o->len, v6 ? NF_TMPL_V6 : NF_TMPL_V4);
