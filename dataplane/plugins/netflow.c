@@ -439,16 +439,25 @@ assocs_load(struct nf_inst *in, const json_t *list, char *err, size_t errlen)
  * more time walking page tables than reading flows.
  */
 static void *
-cache_map(size_t len)
+cache_map(size_t *len)
 {
-	void	*p;
+	const size_t	 huge = 2 << 20;
+	uint8_t		*p, *start;
+	size_t		 head;
 
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-	    -1, 0);
+	/* Whole huge pages, aligned: the bucket array is smaller than one. */
+	*len = (*len + huge - 1) / huge * huge;
+	p = mmap(NULL, *len + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
-	madvise(p, len, MADV_HUGEPAGE);
-	return p;
+	start = (uint8_t *)(((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1));
+	head = (size_t)(start - p);
+	if (head > 0)
+		munmap(p, head);
+	munmap(start + *len, huge - head);
+	madvise(start, *len, MADV_HUGEPAGE);
+	return start;
 }
 
 static struct nf_cache *
@@ -463,8 +472,8 @@ cache_new(uint32_t cap, int mac_key)
 		return NULL;
 	c->flows_len = (size_t)cap * sizeof(*c->flows);
 	c->buckets_len = (size_t)size * sizeof(*c->buckets);
-	c->flows = cache_map(c->flows_len);
-	c->buckets = cache_map(c->buckets_len);
+	c->flows = cache_map(&c->flows_len);
+	c->buckets = cache_map(&c->buckets_len);
 	if (c->flows == NULL || c->buckets == NULL) {
 		cache_free(c);
 		return NULL;
