@@ -184,15 +184,17 @@ struct nf_layout {
 };
 
 /*
- * What a worker is writing to one collector: the datagram being filled,
- * the sequence number and when templates were last sent.  It lives with
- * the collector, across reloads.
+ * What a worker is writing to one collector: the datagram being filled
+ * (its header and templates, and apart, the records of each family, so
+ * that each family's make one set), the sequence number and when
+ * templates were last sent.  It lives with the collector, across reloads.
  */
 struct nf_out {
 	uint8_t		buf[NF_MTU_MAX];
 	size_t		len;		/* 0: no datagram started */
-	size_t		set;		/* offset of the open data set, or 0 */
-	unsigned int	set_family;
+	/* The data of each family, until the datagram is sent. */
+	uint8_t		recs[2][NF_MTU_MAX];
+	size_t		recs_len[2];
 	unsigned int	count;		/* records in the datagram */
 	unsigned int	data;		/* data records in the datagram */
 	uint32_t	seq;

@@ -414,16 +414,36 @@ header_len(enum nf_version v)
 	return v == NF_V5 ? V5_HDR : v == NF_V9 ? V9_HDR : IPFIX_HDR;
 }
 
-static void
-set_close(struct nf_out *o)
+/* Bytes a set of n bytes of records takes, with its header and padding. */
+static size_t
+set_size(const struct nf_out *o, size_t n)
 {
-	if (o->set == 0)
-		return;
+	size_t	len = SET_HDR + n;
+
 	/* NetFlow v9 wants sets padded to 4 bytes; IPFIX allows it. */
-	while (o->version == NF_V9 && (o->len - o->set) % 4 != 0)
-		o->buf[o->len++] = 0;
-	put16(o->buf + o->set + 2, (uint16_t)(o->len - o->set));
-	o->set = 0;
+	if (o->version == NF_V9)
+		len = (len + 3) / 4 * 4;
+	return n > 0 ? len : 0;
+}
+
+/* The records of each family as a set after the header and templates. */
+static void
+sets_put(struct nf_out *o)
+{
+	unsigned int	v6;
+	size_t		size;
+
+	for (v6 = 0; v6 < 2; v6++) {
+		if ((size = set_size(o, o->recs_len[v6])) == 0)
+			continue;
+		memset(o->buf + o->len, 0, size);
+		put16(o->buf + o->len, v6 ? NF_TMPL_V6 : NF_TMPL_V4);
+		put16(o->buf + o->len + 2, (uint16_t)size);
+		memcpy(o->buf + o->len + SET_HDR, o->recs[v6],
+		    o->recs_len[v6]);
+		o->len += size;
+		o->recs_len[v6] = 0;
+	}
 }
 
 static void
@@ -471,7 +491,7 @@ datagram_start(struct nf_inst *in, unsigned int w, struct nf_collector *c,
 
 	o->version = in->version;
 	o->len = header_len(in->version);
-	o->set = 0;
+	o->recs_len[0] = o->recs_len[1] = 0;
 	o->count = o->data = 0;
 	/* Templates before the first packet go by the wall clock. */
 	o->clock = cache->clock != 0 ? cache->clock : wall;
@@ -539,7 +559,8 @@ nf_export_flush(struct nf_inst *in, unsigned int w, struct nf_collector *c,
 
 	if (o->len == 0)
 		return;
-	set_close(o);
+	if (o->version != NF_V5)
+		sets_put(o);
 	header_put(in, w, o);
 	datagram_send(in, w, c, o->buf, o->len);
 	o->since_tmpl++;
@@ -556,19 +577,19 @@ nf_export_templates(struct nf_inst *in, unsigned int w, struct nf_collector *c,
 	nf_export_flush(in, w, c, cache, wall);
 }
 
-/* Does a record of length rec still fit in o? */
+/* Does a record of length rec, of family v6, still fit in o? */
 static int
 record_fits(const struct nf_inst *in, const struct nf_collector *c,
     const struct nf_out *o, size_t rec, unsigned int v6)
 {
-	size_t	need = rec;
+	size_t	len;
 
 	if (in->version == NF_V5)
 		return o->count < NF_V5_MAX_RECORDS &&
 		    o->len + rec <= payload_max(in, c);
-	if (o->set == 0 || o->set_family != v6)
-		need += SET_HDR + 3;
-	return o->len + need + 3 <= payload_max(in, c);
+	len = o->len + set_size(o, o->recs_len[v6] + rec) +
+	    set_size(o, o->recs_len[!v6]);
+	return len <= payload_max(in, c);
 }
 
 /* Write flow fl of cache to collector c, from worker w. */
@@ -599,27 +620,15 @@ nf_export_flow(struct nf_inst *in, unsigned int w, struct nf_collector *c,
 	if (cache->clock > o->clock)
 		o->clock = cache->clock;
 
-	p = o->buf + o->len;
 	if (in->version == NF_V5) {
-		v5_record(p, fl, &k, o->boot);
+		v5_record(o->buf + o->len, fl, &k, o->boot);
 		o->len += V5_REC;
 	} else {
-		/*
-		 * XXX(#6): IPv4 and IPv6 records that alternate each open a
-		 * set of their own; a datagram per family would pack them.
-		 */
-		if (o->set == 0 || o->set_family != v6) {
-			set_close(o);
-			o->set = o->len;
-			o->set_family = v6;
-			put16(o->buf + o->len, v6 ? NF_TMPL_V6 : NF_TMPL_V4);
-			o->len += SET_HDR;
-			p = o->buf + o->len;
-		}
+		p = o->recs[v6] + o->recs_len[v6];
 		for (i = 0; i < in->layout.nf[v6]; i++)
 			p = field_put(p, &in->layout.f[v6][i], fl, &k,
 			    o->boot);
-		o->len += rec;
+		o->recs_len[v6] += rec;
 	}
 	o->count++;
 	o->data++;
