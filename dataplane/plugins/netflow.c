@@ -29,15 +29,15 @@
 #define NF_TCP_FIN	0x01
 #define NF_TCP_RST	0x04
 #define NF_SCAN_MS	1000	/* the timeout scan covers the cache in this */
-#define NF_BATCH	32	/* packets whose memory is fetched together */
+#define NF_BATCH	32	/* packets whose buckets are fetched together */
 #define NF_AHEAD	16	/* how far ahead flows are fetched */
 
 _Static_assert(sizeof(struct nf_pkey) == 64, "key_make() writes 8 words");
 _Static_assert(offsetof(struct nf_flow, b) == 64, "a flow's second line");
+_Static_assert(sizeof(struct nf_flow) == 128, "a flow is two cache lines");
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "key_make() builds keys for a little-endian machine"
 #endif
-_Static_assert(sizeof(struct nf_flow) == 128, "a flow is two cache lines");
 
 static const char *const reason_names[NF_NREASONS] = {
 	"exported-active", "exported-inactive", "exported-fin-rst",
