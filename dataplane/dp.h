@@ -203,6 +203,9 @@ dp_gen_source(const struct dp_gen *g, const uint8_t *mac, uint32_t *n)
 
 /* main.c: the egress port, for vnb_plugin_host.send(). */
 int		 dp_egress_send(unsigned int, const void *, size_t);
+/* main.c: the mbuf field of capture times (us), or -1, and its flag. */
+extern int	 dp_time_offset;
+extern uint64_t	 dp_time_flag;
 
 /* plugin.c */
 uint64_t	 dp_now_ns(void);

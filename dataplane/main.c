@@ -29,6 +29,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_rcu_qsbr.h>
 
 #include "dp.h"
@@ -96,6 +97,11 @@ static uint16_t			 rx_ports[DP_MAX_PORTS];
 static unsigned int		 nrx_ports;
 static char			 eal_prefix[64];
 static uint64_t			 started_ns;
+/* Capture files replayed once: their packets keep their capture times. */
+static char			 pcap_timed[DP_MAX_PORTS][RTE_ETH_NAME_MAX_LEN];
+static unsigned int		 npcap_timed;
+int				 dp_time_offset = -1;
+uint64_t			 dp_time_flag;
 
 /* The counters of generations that are gone, for the totals. */
 static json_t			*past;
@@ -431,6 +437,25 @@ reload(void)
 
 /* --- ports ------------------------------------------------------- */
 
+/*
+ * net_pcap gives each packet its capture time (in microseconds) when asked
+ * to, so that a capture file replays with the times it was taken at.
+ */
+static int
+port_timed(uint16_t port, const struct rte_eth_dev_info *info)
+{
+	char		name[RTE_ETH_NAME_MAX_LEN];
+	unsigned int	i;
+
+	if (!(info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP))
+		return 0;
+	rte_eth_dev_get_name_by_port(port, name);
+	for (i = 0; i < npcap_timed; i++)
+		if (strcmp(name, pcap_timed[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 port_setup(uint16_t port, uint16_t nrxq, uint16_t ntxq,
     struct rte_mempool *mp)
@@ -453,6 +478,8 @@ port_setup(uint16_t port, uint16_t nrxq, uint16_t ntxq,
 		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
 		    (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
 	}
+	if (port_timed(port, &info))
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
 	if ((rc = rte_eth_dev_configure(port, nrxq, ntxq, &conf)) != 0) {
 		log_warnx("port %u (%s): configure: %s", port, name,
 		    rte_strerror(-rc));
@@ -537,9 +564,23 @@ ports_setup(void)
 			workers[w].nrxq++;
 		}
 	}
-	if (egress_port >= 0 && port_setup((uint16_t)egress_port, 0,
-	    (uint16_t)(nworkers + 1), pool) == -1)
-		return -1;
+	if (egress_port >= 0) {
+		/* Each worker and the control thread sends on its own queue. */
+		rte_eth_dev_info_get((uint16_t)egress_port, &info);
+		if (info.max_tx_queues < nworkers + 1) {
+			log_warnx("egress port %s has %u transmit queues; %u "
+			    "workers need %u (net_pcap: one tx_pcap each)",
+			    opt.egress, info.max_tx_queues, nworkers,
+			    nworkers + 1);
+			return -1;
+		}
+		if (port_setup((uint16_t)egress_port, 0,
+		    (uint16_t)(nworkers + 1), pool) == -1)
+			return -1;
+	}
+	if (npcap_timed > 0 && rte_mbuf_dyn_rx_timestamp_register(
+	    &dp_time_offset, &dp_time_flag) != 0)
+		dp_time_offset = -1;
 	for (w = 0; w < nworkers; w++)
 		if (workers[w].nrxq == 0)
 			log_warnx("worker %u has no queue to poll: more workers "
@@ -837,9 +878,14 @@ parse_options(int argc, char **argv)
 				loop_frames += pcap_frames(path);
 				add_vdev("net_pcap%d,rx_pcap=%s,infinite_rx=1",
 				    npcap++, path);
-			} else
+			} else {
+				if (npcap_timed == DP_MAX_PORTS)
+					fatalx("too many ports");
+				snprintf(pcap_timed[npcap_timed++],
+				    sizeof(pcap_timed[0]), "net_pcap%d", npcap);
 				add_vdev("net_pcap%d,rx_pcap=%s", npcap++,
 				    path);
+			}
 			if (access(path, R_OK) == -1) {
 				log_warn("--pcap %s", path);
 				exit(1);

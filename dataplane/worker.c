@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 
 #include "dp.h"
 
@@ -136,6 +137,10 @@ dp_process(struct dp_gen *g, unsigned int w, uint16_t port,
 			if (rule->truncate != 0 && rule->truncate < vp->len)
 				vp->len = rule->truncate;
 			vp->time_ns = now;
+			if (dp_time_offset >= 0 &&
+			    (m[idx]->ol_flags & dp_time_flag))
+				vp->time_ns = *RTE_MBUF_DYNFIELD(m[idx],
+				    dp_time_offset, uint64_t *) * 1000;
 			vp->port = port;
 			vp->direction = sc->assoc_dir[a * DP_BURST + i];
 			vp->association = as->index;

@@ -28,6 +28,62 @@ have() {
 	command -v "$1" >/dev/null 2>&1
 }
 
+# The lab scope's TCP flows, exported as NetFlow v9 to nfcapd on a free
+# loopback port, and read back with nfdump.
+netflow_demo() {
+	say "NetFlow: the same traffic's TCP flows to nfcapd, read with nfdump"
+	port=$(python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])' 2>/dev/null || echo 39555)
+	cat >lab-netflow.yaml <<-END
+	kind: scope
+	name: lab
+	rawforward: enable
+	netflow: enable
+	---
+	kind: netflow-config
+	scope: lab
+	version: v9
+	---
+	kind: netflow-collector
+	scope: lab
+	name: nfcapd
+	address: 127.0.0.1
+	port: $port
+	---
+	kind: netflow-association
+	scope: lab
+	name: busy-flows
+	source: busy
+	policy: p
+	collector: nfcapd
+	END
+	run secmonctl apply -f lab-netflow.yaml
+	vnb-flush -o "$work/lab-dataplane.yaml" --run-dir "$work/run" lab
+	rm -rf flows
+	mkdir flows
+	echo "\$ nfcapd -w flows -b 127.0.0.1 -p $port -B 4194304 -t 60 &"
+	nfcapd -w flows -b 127.0.0.1 -p "$port" -B 4194304 -t 60 \
+	    >nfcapd.log 2>&1 &
+	nfcapd=$!
+	i=0
+	while [ $i -lt 50 ] && ! ss -Huln "sport = :$port" | grep -q .; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	run vnb-dataplane -d -c lab-dataplane.yaml --pcap traffic.pcap \
+	    --idle-exit 500ms \
+	    --plugin "netflow=$builddir/dataplane/plugins/netflow.so" \
+	    --plugin "rawforward=$work/pcapwrite.so,file=matched.pcap" |
+	    grep 'plugin netflow'
+	kill "$nfcapd"
+	wait "$nfcapd" || true
+	echo '$ nfdump -R flows -o line'
+	nfdump -R flows -o line | head -n 6
+	nfdump -R flows -I | grep -E '^(Flows|Packets|Bytes|Sequence failures):'
+}
+
 mkdir -p "$work"
 cd "$work"
 
@@ -133,6 +189,10 @@ if have vnb-dataplane && have cc; then
 	    --idle-exit 500ms \
 	    --plugin "rawforward=$work/pcapwrite.so,file=matched.pcap"
 	tcpdump -nn -e -r matched.pcap 2>/dev/null | head -n 3
+	if have nfcapd && have nfdump &&
+	    [ -f "$builddir/dataplane/plugins/netflow.so" ]; then
+		netflow_demo
+	fi
 else
 	say "The dataplane: skipped (built without DPDK, or no C compiler)"
 fi

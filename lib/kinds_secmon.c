@@ -24,6 +24,7 @@ static const char *const encap_values[] = { "udp", "gre", "vxlan",
     "erspan", NULL };
 static const char *const version_values[] = { "v9=9", "v5=5",
     "ipfix=10", NULL };
+static const char *const transport_values[] = { "socket", "egress", NULL };
 static const char *const match_values[] = {
 	"source-address", "destination-address", "source-port",
 	"destination-port", "protocol", "tos", "input-interface",
@@ -217,6 +218,18 @@ static const struct field netflow_config_fields[] = {
 	{ .name = "observation-domain", .type = FT_INT, .min = 0,
 	  .max = 4294967295LL, .def = "0",
 	  .doc = "IPFIX observation domain, NetFlow v9 source ID" },
+	{ .name = "transport", .type = FT_ENUM, .values = transport_values,
+	  .def = "socket",
+	  .doc = "socket (a kernel UDP socket) or egress (the egress port)" },
+	{ .name = "source-address", .type = FT_ADDR,
+	  .doc = "source address of the datagrams" },
+	{ .name = "source-port", .type = FT_PORT,
+	  .doc = "source UDP port of the datagrams" },
+	{ .name = "mtu", .type = FT_INT, .min = 576, .max = 9000,
+	  .def = "1500", .doc = "path MTU: no datagram is larger" },
+	{ .name = "pacing-rate", .type = FT_INT, .min = 0, .max = 10000000,
+	  .def = "20000",
+	  .doc = "datagrams a second each worker sends; 0: unpaced" },
 	FIELD_END
 };
 
@@ -374,6 +387,12 @@ netflow_config_check(struct kind_ctx *ctx, json_t *obj)
 	if (inactive > active)
 		kind_warn(ctx, "inactive-timeout", "longer than the active "
 		    "timeout, so it never applies");
+	/* A frame on the egress port has no kernel to fill these in. */
+	if (strcmp(json_string_value(json_object_get(obj, "transport")),
+	    "egress") == 0 && (json_object_get(obj, "source-address") ==
+	    NULL || json_object_get(obj, "source-port") == NULL))
+		kind_error(ctx, "transport", "egress needs a source-address "
+		    "and a source-port");
 }
 
 #define SECMON_KIND(n, f, chk, fl, d) \

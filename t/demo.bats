@@ -22,4 +22,9 @@ load helpers
 		assert_output --regexp "plugin rawforward: [1-9][0-9]* packets, written [1-9]"
 		[ "$(stat -c %s "$VNB_DEMO_DIR/matched.pcap")" -gt 24 ]
 	fi
+	if [ -f "$VNB_BUILDDIR/dataplane/plugins/netflow.so" ] &&
+	    command -v nfcapd >/dev/null; then
+		assert_output --regexp "TCP +203\.0\.113\.[0-9]+:[0-9]+ +-> +198\.51\.100\.[0-9]+:[0-9]+ +40 +"
+		assert_output --partial "Sequence failures: 0"
+	fi
 }

@@ -11,53 +11,15 @@ set -eu
 secs=${1:-5}
 builddir=${VNB_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 srcdir=${VNB_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-PATH="$builddir/bin:$builddir/dataplane:$builddir/t:$PATH"
-export PATH
-work=$(mktemp -d /tmp/vnb-bench-dp.XXXXXX)
-trap 'rm -rf "$work"' EXIT INT TERM
-export VNB_STORE="$work/store.db"
-cd "$work"
-
-if ! command -v dpdk-testpmd >/dev/null; then
-	echo "dataplane bench: dpdk-testpmd not found (Debian package dpdk-dev)"
-	exit 1
-fi
-if nm "$builddir/dataplane/vnb-dataplane" 2>/dev/null | grep -q __asan_init; then
-	echo "dataplane bench: note: this build has AddressSanitizer;" \
-	    "configure without --enable-debug for real figures"
-fi
+. "$srcdir/t/bench/dp-lib.sh"
+bench_setup dataplane
 
 # Small frames, all sent by one source, so that every packet is
 # classified once against the one association's policy.
 vnb-gentraffic -o gen.pcap -n 200000 -f 20000 -s 1 -l 64-128 -6 0
-/usr/bin/python3 - gen.pcap slice.pcap <<'PY'
-import sys
-data = bytearray(open(sys.argv[1], "rb").read())
-off = 24
-while off < len(data):
-    caplen = int.from_bytes(data[off + 8:off + 12], "little")
-    data[off + 16 + 6:off + 16 + 12] = bytes.fromhex("020000000001")
-    off += 16 + caplen
-open(sys.argv[2], "wb").write(data)
-PY
-cat slice.pcap >/dev/null
+one_source gen.pcap slice.pcap
 cc -shared -fPIC -O2 -I"$srcdir/dataplane" -o null.so \
     "$srcdir/t/bench/null-plugin.c"
-
-# Mpps from testpmd's own rate over the measured seconds: "show port
-# stats" gives the rate since it was last asked.
-testpmd_mpps() {
-	(sleep 2; echo start; sleep 2; echo "show port stats 0"
-	    sleep "$secs"; echo "show port stats 0"; echo stop; echo quit) |
-	    dpdk-testpmd -l 0-1 --no-huge -m 1600 --no-pci --no-shconf \
-	    --file-prefix "vnbbench$$" --log-level=3 \
-	    --vdev "net_pcap0,rx_pcap=slice.pcap,infinite_rx=1" \
-	    --vdev net_null0 -- -i --forward-mode=io --nb-cores=1 \
-	    --total-num-mbufs=262144 --no-flush-rx >testpmd.out 2>&1 || true
-	rm -rf "/var/run/dpdk/vnbbench$$"
-	awk '/Rx-pps:/ { v = $2 } END { printf "%.3f\n", v / 1e6 }' \
-	    testpmd.out
-}
 
 # A policy of n rules: n - 1 that match nothing of this traffic, then
 # one that matches everything, so that every rule is in the way.
@@ -91,28 +53,11 @@ scope() {
 	vnb-flush -o doc.yaml --run-dir run b >/dev/null
 }
 
-dataplane_mpps() {
-	vnb-dataplane -d -c doc.yaml --pcap slice.pcap,loop --stats-json \
-	    --stats-interval 1 --plugin "rawforward=$work/null.so" \
-	    >dp.out 2>dp.err &
-	pid=$!
-	sleep $((secs + 3))
-	kill -INT "$pid"
-	wait "$pid" || true
-	/usr/bin/python3 - dp.out <<'PY'
-import json, sys
-s = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
-s = [x for x in s if x["event"] == "interval"]
-a, b = s[1], s[-1]
-print("%.3f" % ((b["packets"] - a["packets"]) / (b["uptime"] - a["uptime"]) / 1e6))
-PY
-}
-
-peer=$(testpmd_mpps)
+peer=$(testpmd_mpps slice.pcap)
 printf 'dpdk-testpmd io, net_pcap -> net_null, 1 core:  %s Mpps\n' "$peer"
 for n in 1 100 1000 10000; do
 	scope "$n"
-	mpps=$(dataplane_mpps)
+	mpps=$(dataplane_mpps slice.pcap --plugin "rawforward=$work/null.so")
 	# Parenthesised: a bare ">" in a print list redirects the output.
 	awk -v n="$n" -v m="$mpps" -v p="$peer" 'BEGIN {
 	    printf "vnb-dataplane, %5d rules, 1 worker:      %s Mpps  " \
