@@ -466,7 +466,12 @@ cache_new(uint32_t cap, int mac_key)
 	struct nf_cache	*c;
 	uint32_t	 i, size = 16;
 
-	while (size < cap * 2)
+	/*
+	 * Eight buckets a flow: only the flow a bucket points to first is
+	 * fetched ahead, and with two a flow, one lookup in six walked on
+	 * to a flow that had not been fetched.
+	 */
+	while (size < cap * 8)
 		size <<= 1;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
