@@ -295,6 +295,7 @@ index_assocs(struct dp_gen *g)
 		sa = &g->src_assocs[g->src_first[s] + fill[s]++];
 		sa->assoc = (uint32_t)i;
 		sa->directions = g->assocs[i].directions;
+		g->directions |= sa->directions;
 	}
 	free(fill);
 }

@@ -139,6 +139,7 @@ struct dp_gen {
 
 	struct dp_assoc		*assocs;
 	size_t			 nassocs;
+	uint8_t			 directions;	/* of any association */
 	struct dp_policy	*policies;
 	size_t			 npolicies;
 	size_t			 nrules;	/* over all policies */

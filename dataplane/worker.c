@@ -25,7 +25,7 @@ match_sources(const struct dp_gen *g, struct dp_scratch *sc, uint16_t port,
 	const struct dp_source		*src;
 	const struct dp_src_assoc	*sa, *end;
 	uint32_t			 n, i, a;
-	uint16_t			*cnt;
+	uint16_t			 cnt;
 	unsigned int			 added = 0;
 
 	if ((src = dp_gen_source(g, mac, &n)) == NULL)
@@ -41,19 +41,19 @@ match_sources(const struct dp_gen *g, struct dp_scratch *sc, uint16_t port,
 			if (!(sa->directions & dir))
 				continue;
 			a = sa->assoc;
-			cnt = &sc->assoc_n[a];
+			cnt = sc->assoc_n[a];
 			/*
 			 * A frame from a source to itself counts once: the
 			 * egress pass comes second.
 			 */
-			if (dir == VNB_DIR_EGRESS && *cnt > 0 &&
-			    sc->assoc_pkts[a * DP_BURST + *cnt - 1] == idx)
+			if (dir == VNB_DIR_EGRESS && cnt > 0 &&
+			    sc->assoc_pkts[a * DP_BURST + cnt - 1] == idx)
 				continue;
-			if (*cnt == 0)
+			if (cnt == 0)
 				sc->touched[sc->ntouched++] = a;
-			sc->assoc_pkts[a * DP_BURST + *cnt] = idx;
-			sc->assoc_dir[a * DP_BURST + *cnt] = dir;
-			(*cnt)++;
+			sc->assoc_pkts[a * DP_BURST + cnt] = idx;
+			sc->assoc_dir[a * DP_BURST + cnt] = dir;
+			sc->assoc_n[a] = cnt + 1;
 			added++;
 		}
 	}
@@ -80,6 +80,7 @@ dp_process(struct dp_gen *g, unsigned int w, uint16_t port,
 	unsigned int			 nout[DP_NPLUGINS] = { 0 };
 	uint64_t			 now = 0;
 	uint16_t			 i, k, idx, nbad = 0;
+	unsigned int			 found;
 	uint32_t			 t, a;
 	enum pkt_error			 e;
 	const uint8_t			*data;
@@ -96,9 +97,15 @@ dp_process(struct dp_gen *g, unsigned int w, uint16_t port,
 			nbad++;
 			continue;
 		}
-		if (match_sources(g, sc, port, &info[i], i, info[i].smac,
-		    VNB_DIR_INGRESS) + match_sources(g, sc, port, &info[i], i,
-		    info[i].dmac, VNB_DIR_EGRESS) == 0)
+		/* A direction that no association wants is not looked up. */
+		found = 0;
+		if (g->directions & VNB_DIR_INGRESS)
+			found += match_sources(g, sc, port, &info[i], i,
+			    info[i].smac, VNB_DIR_INGRESS);
+		if (g->directions & VNB_DIR_EGRESS)
+			found += match_sources(g, sc, port, &info[i], i,
+			    info[i].dmac, VNB_DIR_EGRESS);
+		if (found == 0)
 			wc->no_source++;
 	}
 	wc->rx_packets += n;

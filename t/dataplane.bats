@@ -269,6 +269,14 @@ field_alone() {
 	grep -q ' egress ' got
 }
 
+@test "egress only: what is sent to the sources, and nothing they send" {
+	DIRECTION=egress policy "" | DIRECTION=egress scope
+	dataplane
+	assert_oracle
+	grep -q ' egress ' got
+	! grep -q ' ingress ' got
+}
+
 @test "a source on a VLAN owns only that VLAN's packets" {
 	# The source (h0, h1, ... in the order of first appearance) of the
 	# first tagged flow, and its VLAN.

@@ -5,10 +5,12 @@
 # net_null in io mode, measured in the same run.  Prints Mpps and the
 # ratio to testpmd; the target is 0.8 with 1,000 rules.
 #
-# Usage: dataplane.sh [SECONDS]	(default 5 per measurement)
+# Usage: dataplane.sh [SECONDS [RUNS]]	(default 5 per measurement, and
+# the best of 3 measurements)
 set -eu
 
 secs=${1:-5}
+runs=${2:-3}
 builddir=${VNB_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 srcdir=${VNB_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$srcdir/t/bench/dp-lib.sh"
@@ -53,11 +55,12 @@ scope() {
 	vnb-flush -o doc.yaml --run-dir run b >/dev/null
 }
 
-peer=$(testpmd_mpps slice.pcap)
+peer=$(best_of testpmd_mpps slice.pcap)
 printf 'dpdk-testpmd io, net_pcap -> net_null, 1 core:  %s Mpps\n' "$peer"
 for n in 1 100 1000 10000; do
 	scope "$n"
-	mpps=$(dataplane_mpps slice.pcap --plugin "rawforward=$work/null.so")
+	mpps=$(best_of dataplane_mpps slice.pcap \
+	    --plugin "rawforward=$work/null.so")
 	# Parenthesised: a bare ">" in a print list redirects the output.
 	awk -v n="$n" -v m="$mpps" -v p="$peer" 'BEGIN {
 	    printf "vnb-dataplane, %5d rules, 1 worker:      %s Mpps  " \

@@ -5,10 +5,12 @@
 # forwarding it in io mode, all measured in the same run.  Prints Mpps
 # and the ratios; the targets are 7x softflowd and 0.7x testpmd.
 #
-# Usage: netflow.sh [SECONDS]	(default 5 per measurement)
+# Usage: netflow.sh [SECONDS [RUNS]]	(default 5 per measurement, and
+# the best of 3 measurements)
 set -eu
 
 secs=${1:-5}
+runs=${2:-3}
 builddir=${VNB_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 srcdir=${VNB_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$srcdir/t/bench/dp-lib.sh"
@@ -77,24 +79,19 @@ secmonctl init >/dev/null
 secmonctl apply -f scope.yaml >/dev/null
 vnb-flush -o doc.yaml --run-dir run b >/dev/null
 
-# softflowd's best of three runs over the file, read from memory.
+# softflowd's rate over the file, read from memory.
 softflowd_mpps() {
-	best=0
-	for i in 1 2 3; do
-		t0=$(date +%s.%N)
-		softflowd -r slice.pcap -c none -m 1048576 -v 9 -d \
-		    -n "127.0.0.1:$port" >softflowd.out 2>&1
-		t1=$(date +%s.%N)
-		best=$(awk -v b="$best" -v t0="$t0" -v t1="$t1" \
-		    -v n="$packets" 'BEGIN { r = n / (t1 - t0) / 1e6
-		    printf "%.3f\n", (r > b ? r : b) }')
-	done
-	echo "$best"
+	t0=$(date +%s.%N)
+	softflowd -r slice.pcap -c none -m 1048576 -v 9 -d \
+	    -n "127.0.0.1:$port" >softflowd.out 2>&1
+	t1=$(date +%s.%N)
+	awk -v t0="$t0" -v t1="$t1" -v n="$packets" \
+	    'BEGIN { printf "%.3f\n", n / (t1 - t0) / 1e6 }'
 }
 
-peer=$(testpmd_mpps slice.pcap)
-soft=$(softflowd_mpps)
-mpps=$(dataplane_mpps slice.pcap --plugin \
+peer=$(best_of testpmd_mpps slice.pcap)
+soft=$(best_of softflowd_mpps)
+mpps=$(best_of dataplane_mpps slice.pcap --plugin \
     "netflow=$builddir/dataplane/plugins/netflow.so")
 flows_seen=$(tail -n 1 dp.out | /usr/bin/python3 -c 'import json, sys
 c = json.load(sys.stdin)["plugins"]["netflow"]["counters"]
