@@ -226,6 +226,6 @@ struct dp_worker_count {
 } __attribute__((aligned(64)));
 
 void	dp_process(struct dp_gen *, unsigned int, uint16_t,
-	    struct rte_mbuf **, uint16_t, struct dp_worker_count *);
+	    struct rte_mbuf **, uint16_t, struct dp_worker_count *, uint64_t);
 
 #endif

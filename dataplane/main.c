@@ -160,18 +160,40 @@ dp_egress_send(unsigned int w, const void *frame, size_t len)
 
 /* --- workers ----------------------------------------------------- */
 
+/*
+ * Wall time from the TSC, set from the clock at every tick: a burst's
+ * time costs a multiplication, not a system call.  mult is nanoseconds
+ * per TSC cycle in 32.32 fixed point; a tick comes every millisecond, far
+ * sooner than the product could overflow (seconds).
+ */
+struct worker_clock {
+	uint64_t	ns;
+	uint64_t	tsc;
+	uint64_t	mult;
+};
+
+static inline uint64_t
+worker_clock_now(const struct worker_clock *c, uint64_t tsc)
+{
+	return c->ns + (((tsc - c->tsc) * c->mult) >> 32);
+}
+
 static int
 worker_main(void *arg)
 {
-	struct worker	*wk = arg;
-	struct rte_mbuf	*m[DP_BURST];
-	struct dp_gen	*g;
-	uint64_t	 tick_tsc, next_tick = 0, now;
-	unsigned int	 i;
-	uint16_t	 n;
-	int		 p;
+	struct worker		*wk = arg;
+	struct rte_mbuf		*m[DP_BURST];
+	struct dp_gen		*g;
+	struct worker_clock	 clk;
+	uint64_t		 tick_tsc, next_tick = 0, now;
+	unsigned int		 i;
+	uint16_t		 n;
+	int			 p;
 
 	tick_tsc = rte_get_tsc_hz() / 1000;
+	clk.mult = (1000000000ull << 32) / rte_get_tsc_hz();
+	clk.tsc = rte_rdtsc();
+	clk.ns = dp_now_ns();
 	rte_rcu_qsbr_thread_register(rcu, wk->id);
 	rte_rcu_qsbr_thread_online(rcu, wk->id);
 	while (!quit) {
@@ -182,16 +204,18 @@ worker_main(void *arg)
 			if (n == 0)
 				continue;
 			dp_process(g, wk->id, wk->rxq[i].port, m, n,
-			    &wk->count);
+			    &wk->count, worker_clock_now(&clk, rte_rdtsc()));
 			rte_pktmbuf_free_bulk(m, n);
 		}
 		if ((now = rte_rdtsc()) >= next_tick) {
 			next_tick = now + tick_tsc;
+			clk.tsc = now;
+			clk.ns = dp_now_ns();
 			for (p = 0; p < DP_NPLUGINS; p++)
 				if (g->inst[p] != NULL &&
 				    g->plugins[p]->ops->tick != NULL)
 					g->plugins[p]->ops->tick(g->inst[p],
-					    wk->id, dp_now_ns());
+					    wk->id, clk.ns);
 		}
 		/* Done with g until the next load of current. */
 		rte_rcu_qsbr_quiescent(rcu, wk->id);

@@ -61,12 +61,13 @@ match_sources(const struct dp_gen *g, struct dp_scratch *sc, uint16_t port,
 }
 
 /*
- * Process n frames received on port by worker w, with generation g.  The
- * caller frees the mbufs afterwards: plugins copy what they keep.
+ * Process n frames received at time now (ns since the epoch) on port by
+ * worker w, with generation g.  The caller frees the mbufs afterwards:
+ * plugins copy what they keep.
  */
 void
 dp_process(struct dp_gen *g, unsigned int w, uint16_t port,
-    struct rte_mbuf **m, uint16_t n, struct dp_worker_count *wc)
+    struct rte_mbuf **m, uint16_t n, struct dp_worker_count *wc, uint64_t now)
 {
 	struct dp_scratch		*sc = &g->scratch[w];
 	struct dp_gen_count		*gc = &g->count[w];
@@ -78,7 +79,6 @@ dp_process(struct dp_gen *g, unsigned int w, uint16_t port,
 	struct vnb_pkt			 out[DP_NPLUGINS][DP_BURST];
 	struct vnb_pkt			*outp[DP_NPLUGINS][DP_BURST];
 	unsigned int			 nout[DP_NPLUGINS] = { 0 };
-	uint64_t			 now = 0;
 	uint16_t			 i, k, idx, nbad = 0;
 	unsigned int			 found;
 	uint32_t			 t, a;
@@ -135,8 +135,6 @@ dp_process(struct dp_gen *g, unsigned int w, uint16_t port,
 				gc->dropped++;
 				continue;
 			}
-			if (now == 0)
-				now = g->plugins[p]->host.now_ns();
 			vp = &out[p][nout[p]];
 			vp->data = rte_pktmbuf_mtod(m[idx], const uint8_t *);
 			vp->wire_len = rte_pktmbuf_pkt_len(m[idx]);
