@@ -39,22 +39,27 @@ setup() {
 	TRAFFIC="$BATS_FILE_TMPDIR/traffic.pcap"
 }
 
+# A scope "s" with rawforward and one collector, "ids".
+scope_head() {
+	cat <<-'EOF'
+	kind: scope
+	name: s
+	rawforward: enable
+	---
+	kind: rawforward-collector
+	scope: s
+	name: ids
+	address: 203.0.113.9
+	port: 4000
+	EOF
+}
+
 # The scope: one source per sending MAC of the traffic, each with a
 # rawforward association (ingress only, so that every packet belongs to
 # exactly one), all with policy "p", whose rules are on stdin.
 scope() {
 	{
-		cat <<-'EOF'
-		kind: scope
-		name: s
-		rawforward: enable
-		---
-		kind: rawforward-collector
-		scope: s
-		name: ids
-		address: 203.0.113.9
-		port: 4000
-		EOF
+		scope_head
 		"$PY" - "$BATS_FILE_TMPDIR/traffic.flows" "${DIRECTION:-ingress}" <<-'EOF'
 		import sys
 		macs = []
@@ -322,17 +327,7 @@ field_alone() {
 	open(sys.argv[1], "wb").write(out)
 	EOF
 	{
-		cat <<-'EOF'
-		kind: scope
-		name: s
-		rawforward: enable
-		---
-		kind: rawforward-collector
-		scope: s
-		name: ids
-		address: 203.0.113.9
-		port: 4000
-		EOF
+		scope_head
 		for v in 0 10 30; do
 			printf -- '---\nkind: source\nscope: s\nname: v%s\n' "$v"
 			printf 'mac: "02:00:00:00:00:aa"\n'
