@@ -665,7 +665,19 @@ key_make(const struct nf_inst *in, const struct vnb_pkt *p,
 		w[6] = smac | dmac << 48;
 		w[7] = dmac >> 16;
 	}
-	memcpy(k, w, sizeof(w));
+	/*
+	 * Word by word, as the words were made: copying the array whole
+	 * reads it back in larger pieces than it was written in, which
+	 * waits for the stores to reach the cache.
+	 */
+	k->a[0] = w[0];
+	k->a[1] = w[1];
+	k->a[2] = w[2];
+	k->b[0] = w[3];
+	k->b[1] = w[4];
+	k->b[2] = w[5];
+	k->b[3] = w[6];
+	k->b[4] = w[7];
 	return words_hash(w);
 }
 
