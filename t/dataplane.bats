@@ -30,6 +30,10 @@ teardown() {
 	if [ -n "${NS:-}" ]; then
 		ip netns delete "$NS" 2>/dev/null || true
 	fi
+	# EAL leaves its runtime directory behind, even with --no-shconf.
+	if [ -n "${EAL_PREFIX:-}" ]; then
+		rm -rf "/var/run/dpdk/$EAL_PREFIX"
+	fi
 }
 
 setup() {
@@ -553,8 +557,9 @@ field_alone() {
 	# testpmd starts forwarding only once the dataplane runs, however
 	# slow the machine: its commands come through a FIFO.
 	mkfifo testpmd.in
+	EAL_PREFIX="vnbmemif$$"
 	dpdk-testpmd -l 0-1 --no-huge -m 1024 --no-pci --no-shconf \
-	    --file-prefix "vnbmemif$$" --log-level=3 \
+	    --file-prefix "$EAL_PREFIX" --log-level=3 \
 	    --vdev "net_memif0,role=server,socket=$sock" \
 	    --vdev "net_pcap0,rx_pcap=$TRAFFIC" -- -i --forward-mode=io \
 	    --no-flush-rx --total-num-mbufs=16384 <testpmd.in \
@@ -574,7 +579,6 @@ field_alone() {
 	exec 5>&-
 	wait "$tp"
 	wait "$dp"
-	rm -rf "/var/run/dpdk/vnbmemif$$"
 	[ "$(counter ports.0.name)" = net_memif0 ]
 	[ "$(counter packets)" -gt 0 ]
 	# testpmd forwards without flow control, so not every frame need
