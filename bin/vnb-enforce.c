@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -545,7 +546,6 @@ run_control(const char *env, const char *def, const char *const *args,
 {
 	const char	*cmd = getenv(env);
 	char		*words, *w, *save, *argv[CMD_ARGS_MAX], *text;
-	char		 out[] = "/tmp/vnb-enforce.XXXXXX";
 	size_t		 n = 0, i;
 	pid_t		 pid;
 	int		 status, fd, rc = -1;
@@ -557,12 +557,12 @@ run_control(const char *env, const char *def, const char *const *args,
 	for (; *args != NULL && n < CMD_ARGS_MAX - 1; args++)
 		argv[n++] = (char *)*args;
 	argv[n] = NULL;
-	if ((fd = mkstemp(out)) == -1) {
-		log_warn("%s", out);
+	/* The command's output, in memory: no file to name or remove. */
+	if ((fd = memfd_create("vnb-enforce", 0)) == -1) {
+		log_warn("memfd_create");
 		free(words);
 		return -1;
 	}
-	unlink(out);
 	fflush(NULL);
 	if ((pid = fork()) == 0) {
 		setpgid(0, 0);
