@@ -522,13 +522,31 @@ field_alone() {
 	    >stats.json &
 	pid=$!
 	while [ ! -s dp.pid ] && kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+	t0=$(date +%s.%N)
 	ip netns exec "$ns" tcpreplay -q -i dpb --pps 20000 "$TRAFFIC" \
 	    >/dev/null 2>&1
+	t1=$(date +%s.%N)
 	wait "$pid"
 	# The kernel's own frames (router solicitations and the like)
 	# belong to no source; every frame of the capture arrived.
 	[ "$(counter packets)" -ge 3000 ]
 	assert_oracle
+	# Live packets carry the wall time they came in at, in order: the
+	# workers' clock runs at the clock's pace between two ticks.
+	"$PY" - matched.pcap "$t0" "$t1" <<-'EOF'
+	import struct, sys
+	d = open(sys.argv[1], "rb").read()
+	div = 1e9 if struct.unpack("<I", d[:4])[0] == 0xa1b23c4d else 1e6
+	off, ts = 24, []
+	while off < len(d):
+	    s, f, incl = struct.unpack("<III", d[off:off + 12])
+	    ts.append(s + f / div)
+	    off += 16 + incl
+	t0, t1 = float(sys.argv[2]), float(sys.argv[3])
+	assert ts, "no packets"
+	assert all(b >= a for a, b in zip(ts, ts[1:])), "time went back"
+	assert t0 - 1 <= ts[0] and ts[-1] <= t1 + 1, (t0, ts[0], ts[-1], t1)
+	EOF
 }
 
 @test "a net_tap device given to EAL after --" {

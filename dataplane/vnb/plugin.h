@@ -93,7 +93,9 @@ struct vnb_pkt_info {
 
 /*
  * A packet handed to a plugin: a match of one of the plugin's
- * associations.  It is valid only during the handle() call.
+ * associations.  It is valid only during the handle() call.  Packets of a
+ * capture file replayed once have the time they were captured at as
+ * time_ns, so that time in a plugin passes as it did on the wire.
  */
 struct vnb_pkt {
 	const uint8_t		*data;		/* the frame */
