@@ -638,12 +638,17 @@ pcap_frames(const char *path)
 	return n;
 }
 
+/*
+ * Hugepages EAL can use: some free, and a hugetlbfs mounted to map them
+ * from, without which EAL refuses to start.
+ */
 static int
-hugepages_free(void)
+hugepages_usable(void)
 {
 	FILE	*fp;
-	char	 line[128];
+	char	 line[512], type[64];
 	long	 n = 0;
+	int	 mounted = 0;
 
 	if ((fp = fopen("/proc/meminfo", "r")) == NULL)
 		return 0;
@@ -651,7 +656,13 @@ hugepages_free(void)
 		if (sscanf(line, "HugePages_Free: %ld", &n) == 1)
 			break;
 	fclose(fp);
-	return n > 0;
+	if (n <= 0 || (fp = fopen("/proc/mounts", "r")) == NULL)
+		return 0;
+	while (!mounted && fgets(line, sizeof(line), fp) != NULL)
+		mounted = sscanf(line, "%*s %*s %63s", type) == 1 &&
+		    strcmp(type, "hugetlbfs") == 0;
+	fclose(fp);
+	return mounted;
 }
 
 static void
@@ -708,11 +719,19 @@ eal_start(const char *argv0)
 			    "(0-%u)", nworkers, ncpu - 1);
 		argv[argc++] = lcores;
 	}
-	if (!eal_has("--huge-dir", NULL) && !hugepages_free() &&
+	if (!eal_has("--huge-dir", NULL) && !hugepages_usable() &&
 	    !eal_has("--no-huge", NULL)) {
 		argv[argc++] = "--no-huge";
 		snprintf(mem, sizeof(mem), "-m%u", opt.memory_mb);
 		argv[argc++] = mem;
+	} else if (!eal_has("--no-huge", NULL) &&
+	    !eal_has("--huge-unlink", "--huge-unlink=")) {
+		/*
+		 * The files that back hugepages are named after the file
+		 * prefix, which is ours alone: left behind, their pages
+		 * would stay taken after we exit.
+		 */
+		argv[argc++] = "--huge-unlink";
 	}
 	if (!eal_has("-a", "--allow") && !eal_has("-b", "--block"))
 		argv[argc++] = "--no-pci";

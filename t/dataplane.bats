@@ -34,6 +34,9 @@ teardown() {
 	if [ -n "${EAL_PREFIX:-}" ]; then
 		rm -rf "/var/run/dpdk/$EAL_PREFIX"
 	fi
+	if [ -n "${HUGEPAGES_WERE:-}" ]; then
+		echo "$HUGEPAGES_WERE" >/proc/sys/vm/nr_hugepages
+	fi
 }
 
 setup() {
@@ -454,6 +457,48 @@ field_alone() {
 	assert_output --partial "nosuch.yaml"
 	run -2 vnb-dataplane -d -c x --plugin bogus=/x.so
 	assert_line --index 0 --partial "unknown plugin 'bogus'"
+}
+
+hugepages_free() {
+	awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo
+}
+
+# The dataplane in a mount namespace of its own, with a hugetlbfs on
+# /dev/hugepages ($1 = mount) or none at all, its EAL arguments logged.
+dataplane_mounts() {
+	unshare -m --propagation private sh -c '
+	    umount -a -t hugetlbfs 2>/dev/null
+	    if [ "$1" = mount ]; then
+		mkdir -p /dev/hugepages &&
+		    mount -t hugetlbfs nodev /dev/hugepages || exit 99
+	    fi
+	    shift
+	    exec "$@"' sh "$1" vnb-dataplane -d -v -v -c doc.yaml \
+	    --pcap "$TRAFFIC" --idle-exit 500ms --stats-json \
+	    --plugin "rawforward=$PLUGIN,file=matched.pcap" >stats.json \
+	    2>eal.log
+}
+
+@test "hugepages where a hugetlbfs is mounted, given back at exit" {
+	HUGEPAGES_WERE=$(cat /proc/sys/vm/nr_hugepages)
+	echo $((HUGEPAGES_WERE + 128)) >/proc/sys/vm/nr_hugepages
+	[ "$(hugepages_free)" -ge 128 ] ||
+	    skip "the kernel has no hugepages to give"
+	free=$(hugepages_free)
+	policy "" | scope
+
+	# Free hugepages but nowhere to map them from: EAL goes without.
+	dataplane_mounts none
+	grep -q 'EAL argument: --no-huge$' eal.log
+	[ "$(counter packets)" = 3000 ]
+
+	# With a hugetlbfs, EAL takes hugepages; their files are unlinked,
+	# so that the pages are free again once the dataplane has exited.
+	dataplane_mounts mount
+	! grep -q 'EAL argument: --no-huge' eal.log
+	grep -q 'EAL argument: --huge-unlink$' eal.log
+	[ "$(counter packets)" = 3000 ]
+	[ "$(hugepages_free)" = "$free" ]
 }
 
 @test "two workers share the ports, and every packet is handled once" {
