@@ -56,6 +56,7 @@ scope() {
 }
 
 peer=$(best_of testpmd_mpps slice.pcap)
+printf 'memory, for both DPDK programs:                  %s\n' "$bench_pages"
 printf 'dpdk-testpmd io, net_pcap -> net_null, 1 core:  %s Mpps\n' "$peer"
 for n in 1 100 1000 10000; do
 	scope "$n"

@@ -56,12 +56,24 @@ best_of() {
 	echo "$best"
 }
 
+# EAL's memory for testpmd as vnb-dataplane chooses its own: hugepages
+# where some are free and a hugetlbfs is mounted, else none, so that both
+# pay the same for address translation.
+if awk '/^HugePages_Free:/ { exit !($2 > 0) }' /proc/meminfo &&
+    grep -q ' hugetlbfs ' /proc/mounts; then
+	bench_memory="--huge-unlink"
+	bench_pages="hugepages"
+else
+	bench_memory="--no-huge -m 1600"
+	bench_pages="4 KiB pages"
+fi
+
 # Mpps of testpmd on capture $1 over $secs seconds, from its own rate:
 # "show port stats" gives the rate since it was last asked.
 testpmd_mpps() {
 	(sleep 2; echo start; sleep 2; echo "show port stats 0"
 	    sleep "$secs"; echo "show port stats 0"; echo stop; echo quit) |
-	    dpdk-testpmd -l 0-1 --no-huge -m 1600 --no-pci --no-shconf \
+	    dpdk-testpmd -l 0-1 $bench_memory --no-pci --no-shconf \
 	    --file-prefix "vnbbench$$" --log-level=3 \
 	    --vdev "net_pcap0,rx_pcap=$1,infinite_rx=1" \
 	    --vdev net_null0 -- -i --forward-mode=io --nb-cores=1 \

@@ -96,6 +96,7 @@ mpps=$(best_of dataplane_mpps slice.pcap --plugin \
 flows_seen=$(tail -n 1 dp.out | /usr/bin/python3 -c 'import json, sys
 c = json.load(sys.stdin)["plugins"]["netflow"]["counters"]
 print(c["flows-active"] + c["records"])')
+printf 'memory, for both DPDK programs:                    %s\n' "$bench_pages"
 printf 'dpdk-testpmd io, net_pcap -> net_null, 1 core:    %s Mpps\n' "$peer"
 printf 'softflowd -v 9, the same file:                     %s Mpps\n' "$soft"
 awk -v m="$mpps" -v p="$peer" -v s="$soft" -v f="$flows_seen" 'BEGIN {
