@@ -449,6 +449,46 @@ print(n, p, b)' >totals
 	as_sent nf
 }
 
+@test "datagrams through the kernel keep under the MTU of the route" {
+	local i
+
+	# nfcapd in a namespace of the test's own, behind a veth pair whose
+	# MTU is below the configured one.
+	NS=vnbnf$$
+	ip netns add "$NS"
+	ip link add "nf$$a" mtu 1280 type veth peer name "nf$$b" mtu 1280 \
+	    netns "$NS"
+	ip addr add 198.51.100.1/24 dev "nf$$a"
+	ip -n "$NS" addr add 198.51.100.7/24 dev "nf$$b"
+	ip -n "$NS" link set "nf$$b" up
+	ip link set "nf$$a" up
+	mkdir nf
+	ip netns exec "$NS" nfcapd -w "$PWD/nf" -b 198.51.100.7 -p 2055 \
+	    -B 4194304 -t 60 >nf.log 2>&1 &
+	PIDS+=($!)
+	ip netns exec "$NS" tcpdump -i "nf$$b" -U -w wire.pcap udp \
+	    >tcpdump.out 2>&1 &
+	PIDS+=($!)
+	for i in $(seq 50); do
+		ip netns exec "$NS" ss -Huln "sport = :2055" | grep -q . &&
+		    grep -q 'listening on' tcpdump.out && break
+		sleep 0.1
+	done
+	collector c 2055 | sed -e 's/127\.0\.0\.1/198.51.100.7/' |
+	    scope 'version: v9'
+	dataplane "$TRAFFIC" -v 2>err.log
+	sleep 0.3
+	collectors_stop
+	grep -q 'collector 198.51.100.7:2055: datagrams of at most 1280 bytes, the MTU of the route to it' err.log
+	as_sent nf
+	# Every datagram whole, none over the MTU, and most of them full.
+	tshark -r wire.pcap -T fields -e ip.len -e ip.flags.mf \
+	    -e ip.frag_offset >sizes 2>/dev/null
+	[ "$(wc -l <sizes)" -gt 3 ]
+	awk '$1 > 1280 || $2 != 0 || $3 != 0 { print; bad = 1 }
+	    $1 > 1100 { full++ } END { exit bad || full < NR / 2 }' sizes
+}
+
 # The dataplane on the traffic, left running; then the scope is flushed
 # again with the netflow-config fields $1 and further objects on stdin,
 # the dataplane reloads and is stopped.

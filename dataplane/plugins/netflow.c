@@ -917,6 +917,30 @@ nf_tick(void *inst, unsigned int w, uint64_t wall)
 
 /* --- instances --------------------------------------------------- */
 
+/*
+ * The MTU of the route to each collector, which datagrams through the
+ * kernel keep under when it is smaller than the configured one, so that
+ * the kernel does not fragment them.  Read again at every reload.
+ */
+static void
+routes_measure(struct nf_inst *in)
+{
+	struct nf_collector	*c;
+	unsigned int		 i, mtu;
+
+	for (i = 0; i < in->ncols; i++) {
+		c = in->cols[i];
+		mtu = nf_route_mtu(in, c);
+		if (mtu != 0 && mtu < in->mtu &&
+		    mtu != __atomic_load_n(&c->route_mtu, __ATOMIC_RELAXED))
+			in->host->log(in->host, VNB_LOG_INFO, "collector %s: "
+			    "datagrams of at most %u bytes, the MTU of the "
+			    "route to it", c->name,
+			    mtu > NF_MTU_MIN ? mtu : NF_MTU_MIN);
+		__atomic_store_n(&c->route_mtu, mtu, __ATOMIC_RELAXED);
+	}
+}
+
 static int
 workers_setup(struct nf_inst *in, char *err, size_t errlen)
 {
@@ -948,6 +972,8 @@ workers_setup(struct nf_inst *in, char *err, size_t errlen)
 		in->w[w].fd6 = nf_socket_open(in, AF_INET6, err, errlen);
 		err[0] = '\0';
 	}
+	if (in->transport == NF_SOCKET)
+		routes_measure(in);
 	return 0;
 }
 

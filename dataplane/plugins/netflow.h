@@ -214,6 +214,7 @@ struct nf_collector {
 	struct sockaddr_storage	 sa;
 	socklen_t		 salen;
 	char			 name[96];	/* ADDRESS:PORT */
+	unsigned int		 route_mtu;	/* the kernel's; 0: unknown */
 	struct nf_out		*out;		/* [nworkers + 1] */
 };
 
@@ -283,6 +284,7 @@ struct nf_inst {
 void	nf_layout_build(struct nf_layout *, enum nf_version, unsigned int,
 	    unsigned int);
 int	nf_socket_open(const struct nf_inst *, int, char *, size_t);
+unsigned int nf_route_mtu(const struct nf_inst *, const struct nf_collector *);
 void	nf_export_flow(struct nf_inst *, unsigned int, struct nf_collector *,
 	    const struct nf_flow *, const struct nf_cache *, uint64_t);
 void	nf_key_unpack(const struct nf_flow *, struct nf_key *);

@@ -275,10 +275,14 @@ v5_record(uint8_t *p, const struct nf_flow *fl, const struct nf_key *k,
 static size_t
 payload_max(const struct nf_inst *in, const struct nf_collector *c)
 {
-	size_t	hdr = (c->sa.ss_family == AF_INET6 ? IP6_HDR : IP4_HDR) +
-		    UDP_HDR;
+	size_t		hdr = (c->sa.ss_family == AF_INET6 ? IP6_HDR :
+			    IP4_HDR) + UDP_HDR;
+	unsigned int	mtu = in->mtu, route;
 
-	return in->mtu - hdr;
+	route = __atomic_load_n(&c->route_mtu, __ATOMIC_RELAXED);
+	if (in->transport == NF_SOCKET && route != 0 && route < mtu)
+		mtu = route > NF_MTU_MIN ? route : NF_MTU_MIN;
+	return mtu - hdr;
 }
 
 static uint16_t
@@ -672,4 +676,33 @@ nf_socket_open(const struct nf_inst *in, int af, char *err, size_t errlen)
 		}
 	}
 	return fd;
+}
+
+/*
+ * The kernel's MTU of the route to collector c from the source address,
+ * which a connected socket reads, or 0 when it cannot tell.
+ */
+unsigned int
+nf_route_mtu(const struct nf_inst *in, const struct nf_collector *c)
+{
+	struct sockaddr_storage	 src;
+	socklen_t		 len = sizeof(int);
+	int			 af = c->sa.ss_family, fd, mtu = 0;
+
+	if ((fd = socket(af, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return 0;
+	if (in->src.ss_family == af) {
+		src = in->src;
+		if (af == AF_INET6)
+			((struct sockaddr_in6 *)&src)->sin6_port = 0;
+		else
+			((struct sockaddr_in *)&src)->sin_port = 0;
+		(void)bind(fd, (struct sockaddr *)&src, c->salen);
+	}
+	if (connect(fd, (const struct sockaddr *)&c->sa, c->salen) == 0 &&
+	    getsockopt(fd, af == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
+	    af == AF_INET6 ? IPV6_MTU : IP_MTU, &mtu, &len) == -1)
+		mtu = 0;
+	close(fd);
+	return mtu > 0 ? (unsigned int)mtu : 0;
 }
