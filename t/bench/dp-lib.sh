@@ -46,14 +46,16 @@ PY
 # neighbours only ever slow a run down, so the fastest is the nearest to
 # what the code can do, for the peers and for VNB alike.
 best_of() {
-	local i best=0 r
+	local i best=0
 
 	for i in $(seq 1 "$runs"); do
-		r=$("$@")
-		best=$(awk -v b="$best" -v r="$r" \
-		    'BEGIN { printf "%.3f\n", (r > b ? r : b) }')
+		best=$(larger "$best" "$("$@")")
 	done
 	echo "$best"
+}
+
+larger() {
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", (b > a ? b : a) }'
 }
 
 # EAL's memory for testpmd as vnb-dataplane chooses its own: hugepages
