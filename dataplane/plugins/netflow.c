@@ -226,6 +226,26 @@ settings_transport(struct nf_inst *in, const json_t *s, const json_t *args,
 	return 0;
 }
 
+/*
+ * The bits of an IPv4 key's words that the match keeps (see struct
+ * nf_pkey), so that a packet's key is its fields, masked.  The
+ * association and the family are always part of it.
+ */
+static void
+key_masks(struct nf_inst *in)
+{
+	const uint64_t	f16 = 0xffff, f32 = 0xffffffff;
+	unsigned int	m = in->match;
+
+	in->kmask[0] = (m & NF_K_SRC ? f32 : 0) | (m & NF_K_DST ? f32 << 32 :
+	    0);
+	in->kmask[1] = (m & NF_K_SPORT ? f16 : 0) |
+	    (m & NF_K_DPORT ? f16 << 16 : 0) | (m & NF_K_VLAN ? f16 << 32 : 0) |
+	    (m & NF_K_IFACE ? f16 << 48 : 0);
+	in->kmask[2] = f32 | 0xffull << 32 | (m & NF_K_PROTO ? 0xffull << 40 :
+	    0) | (m & NF_K_TOS ? 0xffull << 48 : 0);
+}
+
 static int
 settings_load(struct nf_inst *in, const json_t *s, const json_t *args,
     char *err, size_t errlen)
@@ -262,6 +282,7 @@ settings_load(struct nf_inst *in, const json_t *s, const json_t *args,
 	    errlen) == -1)
 		return -1;
 	nf_layout_build(&in->layout, in->version, in->match, in->collect);
+	key_masks(in);
 	return 0;
 }
 
@@ -512,18 +533,33 @@ cache_free(struct nf_cache *c)
  * makes it several times faster than a chained hash, and the distinct
  * constants keep a flow and its reverse apart.
  */
-static inline uint32_t
-words_hash(const uint64_t *p)
+static inline uint64_t
+words_sum3(const uint64_t *p)
 {
-	uint64_t	h;
+	return (p[0] * 0x9e3779b97f4a7c15ull + p[1] * 0xc2b2ae3d27d4eb4full) +
+	    p[2] * 0x165667b19e3779f9ull;
+}
 
-	h = (p[0] * 0x9e3779b97f4a7c15ull + p[1] * 0xc2b2ae3d27d4eb4full) +
-	    (p[2] * 0x165667b19e3779f9ull + p[3] * 0xd6e8feb86659fd93ull) +
-	    (p[4] * 0xff51afd7ed558ccdull + p[5] * 0xc4ceb9fe1a85ec53ull) +
-	    (p[6] * 0x94d049bb133111ebull + p[7] * 0xbf58476d1ce4e5b9ull);
+static inline uint64_t
+words_sum5(const uint64_t *p)
+{
+	return (p[0] * 0xd6e8feb86659fd93ull + p[1] * 0xff51afd7ed558ccdull) +
+	    (p[2] * 0xc4ceb9fe1a85ec53ull + p[3] * 0x94d049bb133111ebull) +
+	    p[4] * 0xbf58476d1ce4e5b9ull;
+}
+
+static inline uint32_t
+hash_mix(uint64_t h)
+{
 	h ^= h >> 29;
 	h *= 0xbf58476d1ce4e5b9ull;
 	return (uint32_t)(h ^ (h >> 32));
+}
+
+static inline uint32_t
+words_hash(const uint64_t *p)
+{
+	return hash_mix(words_sum3(p) + words_sum5(p + 3));
 }
 
 /* The hash of flow f's key, as key_make() made it for its packets. */
@@ -616,69 +652,69 @@ load64(const void *p)
 	return v;
 }
 
+static inline uint32_t
+load32(const void *p)
+{
+	uint32_t	v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint16_t
+load16(const void *p)
+{
+	uint16_t	v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 /*
- * The key of packet p, packed as struct nf_pkey describes, and its hash,
- * made from the words before they are stored: writing the key field by
- * field and reading it back as words would stall on every word.
+ * The key of packet p, packed as struct nf_pkey describes, and its hash.
+ * The parser zeroes what a packet does not have (ports, ICMP type and
+ * code, VLAN), so the words are its fields side by side, masked to the
+ * match.  An IPv4 key without MACs is all in a[]: the rest is neither
+ * stored nor hashed, as words_hash() of zero words adds nothing.
  */
 static inline uint32_t
-key_make(const struct nf_inst *in, const struct vnb_pkt *p,
-    struct nf_pkey *k)
+key_make(const struct nf_inst *in, const struct nf_cache *c,
+    const struct vnb_pkt *p, struct nf_pkey *k)
 {
 	const struct vnb_pkt_info	*pi = p->info;
 	const uint64_t			 mac48 = 0xffffffffffffull;
 	unsigned int			 m = in->match;
-	uint64_t			 w[8], smac = 0, dmac = 0;
-	uint64_t			 src = 0, dst = 0;
-	uint16_t			 sport = 0, dport = 0;
-	int				 v6 = pi->family ==
-					    VNB_FAMILY_IPV6;
+	uint64_t			 a0, smac, dmac;
+	uint32_t			 ports, icmp;
 
-	memset(w, 0, sizeof(w));
-	if (v6) {
-		w[0] = m & NF_K_SRC ? load64(pi->src) : 0;
-		w[3] = m & NF_K_SRC ? load64(pi->src + 8) : 0;
-		w[4] = m & NF_K_DST ? load64(pi->dst) : 0;
-		w[5] = m & NF_K_DST ? load64(pi->dst + 8) : 0;
+	/* ICMP type and code go where the destination port would. */
+	icmp = __builtin_bswap16(load16(&pi->icmp_type));
+	ports = load32(&pi->sport) | icmp << 16;
+	k->a[1] = (ports | (uint64_t)pi->vlan << 32 |
+	    (uint64_t)p->port << 48) & in->kmask[1];
+	k->a[2] = (p->association | (uint64_t)(load32(&pi->family) &
+	    0xffffff) << 32) & in->kmask[2];
+	if (pi->family != VNB_FAMILY_IPV6) {
+		a0 = (load32(pi->src) | (uint64_t)load32(pi->dst) << 32) &
+		    in->kmask[0];
+		k->a[0] = a0;
+		if (!c->mac_key)
+			return hash_mix(words_sum3(k->a));
+		k->b[0] = k->b[1] = k->b[2] = 0;
 	} else {
-		src = m & NF_K_SRC ? load64(pi->src) & 0xffffffffull : 0;
-		dst = m & NF_K_DST ? load64(pi->dst) & 0xffffffffull : 0;
-		w[0] = src | dst << 32;
+		k->a[0] = m & NF_K_SRC ? load64(pi->src) : 0;
+		k->b[0] = m & NF_K_SRC ? load64(pi->src + 8) : 0;
+		k->b[1] = m & NF_K_DST ? load64(pi->dst) : 0;
+		k->b[2] = m & NF_K_DST ? load64(pi->dst + 8) : 0;
 	}
-	if (pi->flags & VNB_PKT_ICMP)
-		dport = (uint16_t)(pi->icmp_type << 8 | pi->icmp_code);
-	else if (pi->flags & VNB_PKT_PORTS) {
-		sport = m & NF_K_SPORT ? pi->sport : 0;
-		dport = pi->dport;
-	}
-	if (!(m & NF_K_DPORT))
-		dport = 0;
-	w[1] = sport | (uint64_t)dport << 16 | (uint64_t)(m & NF_K_VLAN &&
-	    pi->flags & VNB_PKT_VLAN ? pi->vlan : 0) << 32 |
-	    (uint64_t)(m & NF_K_IFACE ? p->port : 0) << 48;
-	w[2] = p->association | (uint64_t)pi->family << 32 |
-	    (uint64_t)(m & NF_K_PROTO ? pi->proto : 0) << 40 |
-	    (uint64_t)(m & NF_K_TOS ? pi->tos : 0) << 48;
-	if (m & NF_K_MAC) {
+	k->b[3] = k->b[4] = 0;
+	if (c->mac_key) {
 		smac = load64(pi->smac) & mac48;
 		dmac = load64(pi->dmac) & mac48;
-		w[6] = smac | dmac << 48;
-		w[7] = dmac >> 16;
+		k->b[3] = smac | dmac << 48;
+		k->b[4] = dmac >> 16;
 	}
-	/*
-	 * Word by word, as the words were made: copying the array whole
-	 * reads it back in larger pieces than it was written in, which
-	 * waits for the stores to reach the cache.
-	 */
-	k->a[0] = w[0];
-	k->a[1] = w[1];
-	k->a[2] = w[2];
-	k->b[0] = w[3];
-	k->b[1] = w[4];
-	k->b[2] = w[5];
-	k->b[3] = w[6];
-	k->b[4] = w[7];
-	return words_hash(w);
+	return hash_mix(words_sum3(k->a) + words_sum5(k->b));
 }
 
 /* A new flow for packet p: the oldest makes room if the cache is full. */
@@ -700,7 +736,9 @@ flow_create(struct nf_inst *in, unsigned int w, struct nf_cache *c,
 		c->used = i + 1;
 	memset(f, 0, sizeof(*f));
 	memcpy(f->a, k->a, sizeof(f->a));
-	memcpy(f->b, k->b, sizeof(f->b));
+	/* An IPv4 key has no more words unless the MACs are part of it. */
+	if (c->mac_key || (uint8_t)(k->a[2] >> 32) == VNB_FAMILY_IPV6)
+		memcpy(f->b, k->b, sizeof(f->b));
 	if (!c->mac_key) {
 		/* The first packet's MACs, collected, not matched on. */
 		smac = load64(p->info->smac) & 0xffffffffffffull;
@@ -833,7 +871,7 @@ nf_handle(void *inst, unsigned int w, struct vnb_pkt *const *pkts,
 	for (i = 0; i < n; i += m) {
 		m = n - i > NF_BATCH ? NF_BATCH : n - i;
 		for (j = 0; j < m; j++) {
-			hash[j] = key_make(in, pkts[i + j], &keys[j]);
+			hash[j] = key_make(in, c, pkts[i + j], &keys[j]);
 			__builtin_prefetch(&c->buckets[hash[j] & c->mask]);
 		}
 		for (j = 0; j < m && j < NF_AHEAD; j++)
@@ -845,7 +883,6 @@ nf_handle(void *inst, unsigned int w, struct vnb_pkt *const *pkts,
 				flow_prefetch(c, &keys[j + NF_AHEAD],
 				    hash[j + NF_AHEAD]);
 
-			in->stats[w].packets++;
 			if (p->info->family == VNB_FAMILY_NONE) {
 				in->stats[w].not_ip++;
 				continue;
@@ -860,6 +897,7 @@ nf_handle(void *inst, unsigned int w, struct vnb_pkt *const *pkts,
 			pkt_account(in, w, c, p, &keys[j], hash[j], t);
 		}
 	}
+	in->stats[w].packets += n;
 	/* The next tick notes the wall time of this clock. */
 	c->moved |= n > 0;
 }

@@ -257,6 +257,7 @@ struct nf_inst {
 	uint32_t			 max_flows;
 	uint32_t			 domain;
 	unsigned int			 match;		/* NF_K_* */
+	uint64_t			 kmask[3];	/* match, as a[] */
 	unsigned int			 collect;	/* NF_C_* */
 	enum nf_transport		 transport;
 	struct sockaddr_storage		 src;		/* family 0: any */

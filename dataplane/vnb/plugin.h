@@ -62,6 +62,7 @@ extern "C" {
  * What the dataplane parsed of a packet.  Offsets count from the start of
  * the frame; addresses are in network byte order, everything else in host
  * byte order.  An IPv4 address takes the first 4 bytes of its field.
+ * What a packet does not have is zero, whatever the flags say of it.
  */
 struct vnb_pkt_info {
 	uint8_t		dmac[6];
