@@ -227,9 +227,10 @@ settings_transport(struct nf_inst *in, const json_t *s, const json_t *args,
 }
 
 /*
- * The bits of an IPv4 key's words that the match keeps (see struct
- * nf_pkey), so that a packet's key is its fields, masked.  The
- * association and the family are always part of it.
+ * The bits of a key's first three words (a[] of struct nf_pkey) that the
+ * match keeps, so that a packet's key is its fields, masked; the first
+ * word's mask is for IPv4 addresses only.  The association and the
+ * family are always part of the key.
  */
 static void
 key_masks(struct nf_inst *in)
