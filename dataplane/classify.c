@@ -11,6 +11,10 @@
  * frames that are not IP everything but the VLAN and the MACs.  rte_acl
  * drops an input group that every rule of a context leaves wild, so a
  * context pays only for the fields its rules use.
+ *
+ * A kind with few rules skips rte_acl: each rule becomes masks over the
+ * key's words, built from the very fields rte_acl would be given, and
+ * the rules are tried in match order.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -27,6 +31,9 @@
 
 /* Packets whose keys are built on the worker's stack at a time. */
 #define CLS_BURST		64
+
+/* The key as words, for the rules matched one by one. */
+#define CLS_WORDS		7
 
 /* cls_key.flags */
 #define CLS_KEY_PORTS		0x01	/* VNB_PKT_PORTS */
@@ -68,6 +75,7 @@ struct cls_key {
 };
 
 _Static_assert(sizeof(struct cls_key) == 56, "cls_key has holes");
+_Static_assert(sizeof(struct cls_key) == CLS_WORDS * 8, "cls_key in words");
 _Static_assert(offsetof(struct cls_key, dst) == 20, "cls_key layout");
 _Static_assert(offsetof(struct cls_key, sport) == 52, "cls_key layout");
 
@@ -135,9 +143,33 @@ static const char	cls_kind_name[CLS_KINDS] = { '4', '6', '2' };
 /* Context names are the classifier's name and "-4.0" up to "-2.15". */
 #define CLS_SUFFIX_LEN		(sizeof("-4.15") - 1)
 
+/*
+ * A rule matched on its own, as rte_acl would match it: of each key word
+ * word[i] that its bitmask and prefix fields test, the bits in mask[i]
+ * must be those of value[i], and the ports be in its ranges.
+ */
+struct cls_linear {
+	uint64_t	mask[CLS_WORDS];
+	uint64_t	value[CLS_WORDS];
+	uint8_t		word[CLS_WORDS];
+	uint8_t		nwords;
+	uint8_t		ports;		/* the ranges are not 0-65535 */
+	uint16_t	sport_min, sport_max;
+	uint16_t	dport_min, dport_max;
+	uint32_t	result;
+};
+
+/*
+ * rte_acl's cost per packet has a floor, which a handful of rules tested
+ * in a row stays under: make bench-classify prints both.
+ */
+unsigned int	cls_linear_max = CLS_LINEAR_MAX;
+
 struct classifier {
 	struct rte_acl_ctx	*acl[CLS_KINDS][CLS_SPLIT_MAX];
 	unsigned int		 nacl[CLS_KINDS];
+	struct cls_linear	*linear[CLS_KINDS];
+	unsigned int		 nlinear[CLS_KINDS];
 	size_t			 memory;
 };
 
@@ -440,6 +472,86 @@ cls_kind_build(const struct cls_builder *b, enum cls_kind k, size_t lo,
 	return cls_kind_build(b, k, mid, hi);
 }
 
+/* The field's value or mask, of its size, as rte_acl_field holds it. */
+static uint32_t
+cls_field_get(const union rte_acl_field_types *v, uint8_t size)
+{
+	return size == 1 ? v->u8 : size == 2 ? v->u16 : v->u32;
+}
+
+/* Rule a, compiled to be matched on its own. */
+static void
+cls_linear_rule(const struct cls_acl_rule *a, struct cls_linear *l)
+{
+	const struct rte_acl_field_def	*d;
+	const struct rte_acl_field	*f;
+	uint8_t				 mask[CLS_WORDS * 8] = { 0 };
+	uint8_t				 value[CLS_WORDS * 8] = { 0 };
+	uint32_t			 m, all, bits;
+	unsigned int			 i, b;
+
+	for (i = 0; i < CLS_F_MAX; i++) {
+		d = &cls_fields[i];
+		f = &a->field[d->field_index];
+		all = d->size == 4 ? UINT32_MAX : (1U << 8 * d->size) - 1;
+		switch (d->type) {
+		case RTE_ACL_FIELD_TYPE_RANGE:
+			if (d->field_index == CLS_F_SPORT) {
+				l->sport_min = f->value.u16;
+				l->sport_max = f->mask_range.u16;
+			} else {
+				l->dport_min = f->value.u16;
+				l->dport_max = f->mask_range.u16;
+			}
+			continue;
+		case RTE_ACL_FIELD_TYPE_MASK:
+			/* A prefix: its length in bits. */
+			bits = cls_field_get(&f->mask_range, d->size);
+			m = bits == 0 ? 0 : all << (8 * d->size - bits) & all;
+			break;
+		default:
+			m = cls_field_get(&f->mask_range, d->size);
+			break;
+		}
+		/* The key is in network byte order, the rule in host order. */
+		for (b = 0; b < d->size; b++) {
+			mask[d->offset + b] = (uint8_t)(m >>
+			    8 * (d->size - 1 - b));
+			value[d->offset + b] = (uint8_t)((cls_field_get(
+			    &f->value, d->size) & m) >> 8 * (d->size - 1 - b));
+		}
+	}
+	for (i = 0; i < CLS_WORDS; i++) {
+		memcpy(&l->mask[l->nwords], mask + 8 * i, 8);
+		memcpy(&l->value[l->nwords], value + 8 * i, 8);
+		if (l->mask[l->nwords] != 0)
+			l->word[l->nwords++] = (uint8_t)i;
+	}
+	l->ports = l->sport_min != 0 || l->sport_max != UINT16_MAX ||
+	    l->dport_min != 0 || l->dport_max != UINT16_MAX;
+	l->result = a->data.userdata;
+}
+
+/* The kind's rules, to be matched one by one. */
+static int
+cls_linear_build(const struct cls_builder *b, enum cls_kind k, size_t n)
+{
+	struct cls_linear	*l;
+	size_t			 i;
+
+	l = rte_zmalloc_socket(b->name, n * sizeof(*l), 0, b->socket);
+	if (l == NULL) {
+		snprintf(b->err, b->errlen, "classifier '%s': out of memory",
+		    b->name);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		cls_linear_rule(&b->acl[b->idx[i]], &l[i]);
+	b->cls->linear[k] = l;
+	b->cls->nlinear[k] = (unsigned int)n;
+	return 0;
+}
+
 static int
 cls_check(const char *name, const struct cls_rule *rules, size_t n,
     char *err, size_t errlen)
@@ -500,7 +612,12 @@ cls_build(const char *name, const struct cls_rule *rules, size_t n,
 		for (i = count = 0; i < n; i++)
 			if (kinds[i] & 1U << k)
 				idx[count++] = i;
-		if (count > 0 && cls_kind_build(&b, k, 0, count) == -1)
+		if (count == 0)
+			continue;
+		if (count <= cls_linear_max) {
+			if (cls_linear_build(&b, k, count) == -1)
+				goto fail;
+		} else if (cls_kind_build(&b, k, 0, count) == -1)
 			goto fail;
 	}
 
@@ -532,9 +649,11 @@ cls_free(struct classifier *cls)
 
 	if (cls == NULL)
 		return;
-	for (k = 0; k < CLS_KINDS; k++)
+	for (k = 0; k < CLS_KINDS; k++) {
 		for (j = 0; j < cls->nacl[k]; j++)
 			rte_acl_free(cls->acl[k][j]);
+		rte_free(cls->linear[k]);
+	}
 	rte_free(cls);
 }
 
@@ -579,6 +698,35 @@ cls_key_fill(struct cls_key *key, const struct vnb_pkt_info *pi)
 	}
 }
 
+/* The first of the n rules at l that key matches, or 0. */
+static inline uint32_t
+cls_linear_match(const struct cls_linear *l, unsigned int n,
+    const struct cls_key *key)
+{
+	const uint8_t	*w = (const uint8_t *)key;
+	uint64_t	 d, v;
+	uint16_t	 sport, dport;
+	unsigned int	 i, j;
+
+	for (i = 0; i < n; i++, l++) {
+		for (j = 0, d = 0; j < l->nwords; j++) {
+			memcpy(&v, w + 8 * l->word[j], sizeof(v));
+			d |= (v & l->mask[j]) ^ l->value[j];
+		}
+		if (d != 0)
+			continue;
+		if (l->ports) {
+			sport = rte_be_to_cpu_16(key->sport);
+			dport = rte_be_to_cpu_16(key->dport);
+			if (sport < l->sport_min || sport > l->sport_max ||
+			    dport < l->dport_min || dport > l->dport_max)
+				continue;
+		}
+		return l->result;
+	}
+	return 0;
+}
+
 /*
  * The count keys at data[] through the kind's contexts, each packet only
  * until one matches; results for key i go to results[idx[i]].
@@ -591,6 +739,12 @@ cls_classify_kind(const struct classifier *cls, enum cls_kind k,
 	uint32_t	res[CLS_BURST];
 	unsigned int	i, j, left;
 
+	if (cls->nlinear[k] > 0) {
+		for (i = 0; i < count; i++)
+			results[idx[i]] = cls_linear_match(cls->linear[k],
+			    cls->nlinear[k], (const struct cls_key *)data[i]);
+		return;
+	}
 	for (j = 0; j < cls->nacl[k] && count > 0; j++) {
 		if (rte_acl_classify(cls->acl[k][j], data, res, count, 1) != 0)
 			return;
@@ -620,7 +774,7 @@ cls_classify_burst(const struct classifier *cls,
 	for (i = 0; i < n; i++) {
 		results[i] = 0;
 		k = cls_pkt_kind(pkts[i]);
-		if (cls->nacl[k] == 0)
+		if (cls->nacl[k] == 0 && cls->nlinear[k] == 0)
 			continue;
 		cls_key_fill(&keys[i], pkts[i]);
 		data[k][count[k]] = (const uint8_t *)&keys[i];

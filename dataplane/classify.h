@@ -51,6 +51,14 @@ void			 cls_classify(const struct classifier *,
 			    const struct vnb_pkt_info *const *pkts,
 			    uint32_t *results, unsigned int n);
 
+/*
+ * A kind of packet (IPv4, IPv6, not IP) that at most this many of a
+ * policy's rules can match is classified rule by rule, not by DPDK's ACL
+ * library.  Tests and benchmarks set it to 0 to use only the library.
+ */
+#define CLS_LINEAR_MAX		8
+extern unsigned int		 cls_linear_max;
+
 /* Bytes the classifier takes, for the logs. */
 size_t			 cls_memory(const struct classifier *);
 

@@ -5,10 +5,12 @@
  * port range) and classify packets in bursts of 32, some of them made to
  * fit a rule, the others random.  Prints the build time, the memory the
  * classifier takes, the time per packet and the largest resident set so
- * far, which includes what rte_acl takes while it builds.
+ * far, which includes what rte_acl takes while it builds.  Up to 16
+ * rules, it also prints the time per packet of rte_acl alone and of the
+ * rules tested one by one, whichever the classifier would choose.
  *
  * Usage: classify-bench [-m MB] [-p PACKETS] [-t SECONDS] [COUNT ...]
- * (default: -m 512 -p 4096 -t 1, 10 100 1000 10000 rules).
+ * (default: -m 512 -p 4096 -t 1, 1 4 10 100 1000 10000 rules).
  */
 #include <sys/resource.h>
 
@@ -24,6 +26,8 @@
 #include "eal.h"
 
 #define BURST	32
+/* Rule counts up to this compare rte_acl with rules tested in a row. */
+#define LINEAR_COMPARE	16
 
 static uint64_t	rng = 0x2545f4914f6cdd1dULL;
 
@@ -132,40 +136,19 @@ max_rss_kib(void)
 	return ru.ru_maxrss;
 }
 
-static void
-bench(size_t n, unsigned int npkts, double seconds)
+/*
+ * The fastest time per packet of cls over the packets, in slices of a
+ * tenth of the run: the machine may be busy with other work meanwhile.
+ */
+static double
+measure(const struct classifier *cls, const struct vnb_pkt_info **pp,
+    unsigned int npkts, double seconds, double *match)
 {
-	const struct vnb_pkt_info	**pp;
-	struct vnb_pkt_info		 *pi;
-	struct cls_rule			 *rules;
-	struct classifier		 *cls;
-	uint32_t			  res[BURST];
-	char				  errbuf[256];
-	double				  t0, build, elapsed, best = 0;
-	uint64_t			  done, total = 0, matched = 0;
-	unsigned int			  i, j, slice;
+	uint32_t	res[BURST];
+	double		t0, elapsed, best = 0;
+	uint64_t	done, total = 0, matched = 0;
+	unsigned int	i, j, slice;
 
-	if ((rules = calloc(n, sizeof(*rules))) == NULL ||
-	    (pi = calloc(npkts, sizeof(*pi))) == NULL ||
-	    (pp = calloc(npkts, sizeof(*pp))) == NULL)
-		err(1, "calloc");
-	for (i = 0; i < n; i++)
-		rnd_rule(&rules[i]);
-	for (i = 0; i < npkts; i++) {
-		rnd_pkt(rules, n, &pi[i]);
-		pp[i] = &pi[i];
-	}
-
-	t0 = now();
-	if ((cls = cls_build("bench", rules, n, -1, errbuf,
-	    sizeof(errbuf))) == NULL)
-		errx(1, "%zu rules: %s", n, errbuf);
-	build = now() - t0;
-
-	/*
-	 * The machine may be busy with other work: time slices of a tenth
-	 * of the run and keep the fastest.
-	 */
 	for (slice = 0; slice < 10; slice++) {
 		t0 = now();
 		done = 0;
@@ -182,12 +165,66 @@ bench(size_t n, unsigned int npkts, double seconds)
 			best = elapsed / done;
 		total += done;
 	}
+	*match = 100.0 * matched / total;
+	return best * 1e9;
+}
 
+static struct classifier *
+build(const struct cls_rule *rules, size_t n, unsigned int linear_max,
+    double *ms)
+{
+	struct classifier	*cls;
+	char			 errbuf[256];
+	double			 t0;
+
+	cls_linear_max = linear_max;
+	t0 = now();
+	if ((cls = cls_build("bench", rules, n, -1, errbuf,
+	    sizeof(errbuf))) == NULL)
+		errx(1, "%zu rules: %s", n, errbuf);
+	*ms = (now() - t0) * 1e3;
+	return cls;
+}
+
+static void
+bench(size_t n, unsigned int npkts, double seconds)
+{
+	const struct vnb_pkt_info	**pp;
+	struct vnb_pkt_info		 *pi;
+	struct cls_rule			 *rules;
+	struct classifier		 *cls;
+	double				  ms, ns, match, acl, linear;
+	unsigned int			  i;
+
+	if ((rules = calloc(n, sizeof(*rules))) == NULL ||
+	    (pi = calloc(npkts, sizeof(*pi))) == NULL ||
+	    (pp = calloc(npkts, sizeof(*pp))) == NULL)
+		err(1, "calloc");
+	for (i = 0; i < n; i++)
+		rnd_rule(&rules[i]);
+	for (i = 0; i < npkts; i++) {
+		rnd_pkt(rules, n, &pi[i]);
+		pp[i] = &pi[i];
+	}
+
+	cls = build(rules, n, CLS_LINEAR_MAX, &ms);
+	ns = measure(cls, pp, npkts, seconds, &match);
 	printf("%6zu rules  build %9.1f ms  memory %9.1f KiB  "
-	    "%6.1f ns/packet  %3.0f%% match  max RSS %ld KiB\n", n,
-	    build * 1e3, cls_memory(cls) / 1024.0, best * 1e9,
-	    100.0 * matched / total, max_rss_kib());
+	    "%6.1f ns/packet  %3.0f%% match  max RSS %ld KiB\n", n, ms,
+	    cls_memory(cls) / 1024.0, ns, match, max_rss_kib());
 	cls_free(cls);
+
+	/* Where rule by rule stops paying, against rte_acl alone. */
+	if (n <= LINEAR_COMPARE) {
+		cls = build(rules, n, 0, &ms);
+		acl = measure(cls, pp, npkts, seconds, &match);
+		cls_free(cls);
+		cls = build(rules, n, (unsigned int)n, &ms);
+		linear = measure(cls, pp, npkts, seconds, &match);
+		cls_free(cls);
+		printf("%6s %-30s rte_acl %6.1f, rule by rule %6.1f "
+		    "ns/packet\n", "", "", acl, linear);
+	}
 	free(rules);
 	free(pi);
 	free(pp);
@@ -217,7 +254,7 @@ number(const char *s, unsigned long min, unsigned long max)
 int
 main(int argc, char **argv)
 {
-	static const size_t	counts[] = { 10, 100, 1000, 10000 };
+	static const size_t	counts[] = { 1, 4, 10, 100, 1000, 10000 };
 	unsigned int		mb = 512, npkts = 4096;
 	double			seconds = 1;
 	size_t			i;
