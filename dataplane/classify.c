@@ -14,7 +14,8 @@
  *
  * A kind with few rules skips rte_acl: each rule becomes masks over the
  * key's words, built from the very fields rte_acl would be given, and
- * the rules are tried in match order.
+ * the rules are tried in match order.  A kind whose first rule masks
+ * nothing (a catch-all) needs neither: its packets all match that rule.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -170,6 +171,7 @@ struct classifier {
 	unsigned int		 nacl[CLS_KINDS];
 	struct cls_linear	*linear[CLS_KINDS];
 	unsigned int		 nlinear[CLS_KINDS];
+	uint32_t		 any[CLS_KINDS];	/* see cls_build() */
 	size_t			 memory;
 };
 
@@ -532,6 +534,17 @@ cls_linear_rule(const struct cls_acl_rule *a, struct cls_linear *l)
 	l->result = a->data.userdata;
 }
 
+/* Whether rule a matches every packet of the kinds it is built for. */
+static int
+cls_linear_wild(const struct cls_acl_rule *a)
+{
+	struct cls_linear	l;
+
+	memset(&l, 0, sizeof(l));
+	cls_linear_rule(a, &l);
+	return l.nwords == 0 && !l.ports;
+}
+
 /* The kind's rules, to be matched one by one. */
 static int
 cls_linear_build(const struct cls_builder *b, enum cls_kind k, size_t n)
@@ -614,6 +627,14 @@ cls_build(const char *name, const struct cls_rule *rules, size_t n,
 				idx[count++] = i;
 		if (count == 0)
 			continue;
+		/*
+		 * A first rule that tests nothing a packet of the kind could
+		 * fail shadows the rest: the kind's packets need no key.
+		 */
+		if (cls_linear_max > 0 && cls_linear_wild(&acl[idx[0]])) {
+			b.cls->any[k] = acl[idx[0]].data.userdata;
+			continue;
+		}
 		if (count <= cls_linear_max) {
 			if (cls_linear_build(&b, k, count) == -1)
 				goto fail;
@@ -772,8 +793,8 @@ cls_classify_burst(const struct classifier *cls,
 	enum cls_kind		 k;
 
 	for (i = 0; i < n; i++) {
-		results[i] = 0;
 		k = cls_pkt_kind(pkts[i]);
+		results[i] = cls->any[k];
 		if (cls->nacl[k] == 0 && cls->nlinear[k] == 0)
 			continue;
 		cls_key_fill(&keys[i], pkts[i]);

@@ -54,7 +54,9 @@ void			 cls_classify(const struct classifier *,
 /*
  * A kind of packet (IPv4, IPv6, not IP) that at most this many of a
  * policy's rules can match is classified rule by rule, not by DPDK's ACL
- * library.  Tests and benchmarks set it to 0 to use only the library.
+ * library, and one whose first rule matches any packet of the kind is
+ * not classified at all.  Tests and benchmarks set it to 0 to use only
+ * the library.
  */
 #define CLS_LINEAR_MAX		8
 extern unsigned int		 cls_linear_max;
