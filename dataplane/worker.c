@@ -61,6 +61,24 @@ match_sources(const struct dp_gen *g, struct dp_scratch *sc, uint16_t port,
 }
 
 /*
+ * Count a run of packets that matched the same rule: most bursts are one
+ * or a few such runs, so the counters are written once a run, not once a
+ * packet.
+ */
+static inline void
+count_run(struct dp_gen_count *gc, struct dp_rule_count *rc,
+    const struct dp_rule *rule, uint64_t hits, uint64_t bytes)
+{
+	if (hits == 0)
+		return;
+	rc[rule->stat].hits += hits;
+	rc[rule->stat].bytes += bytes;
+	gc->matched += hits;
+	if (rule->drop)
+		gc->dropped += hits;
+}
+
+/*
  * Process n frames received at time now (ns since the epoch) on port by
  * worker w, with generation g.  The caller frees the mbufs afterwards:
  * plugins copy what they keep.
@@ -79,20 +97,20 @@ dp_process(struct dp_gen *g, unsigned int w, uint16_t port,
 	struct vnb_pkt			 out[DP_NPLUGINS][DP_BURST];
 	struct vnb_pkt			*outp[DP_NPLUGINS][DP_BURST];
 	unsigned int			 nout[DP_NPLUGINS] = { 0 };
-	uint16_t			 i, k, idx, nbad = 0;
+	const int			 stamp = dp_time_offset;
+	const uint64_t			 stamp_flag = dp_time_flag;
+	uint64_t			 rx_bytes = 0;
+	uint16_t			 i, k, nbad = 0;
 	unsigned int			 found;
 	uint32_t			 t, a;
 	enum pkt_error			 e;
-	const uint8_t			*data;
-	uint32_t			 len;
 	int				 p;
 
 	sc->ntouched = 0;
 	for (i = 0; i < n; i++) {
-		data = rte_pktmbuf_mtod(m[i], const uint8_t *);
-		len = rte_pktmbuf_data_len(m[i]);
-		wc->rx_bytes += rte_pktmbuf_pkt_len(m[i]);
-		if ((e = pkt_parse(data, len, &info[i])) != PKT_OK) {
+		rx_bytes += rte_pktmbuf_pkt_len(m[i]);
+		if ((e = pkt_parse(rte_pktmbuf_mtod(m[i], const uint8_t *),
+		    rte_pktmbuf_data_len(m[i]), &info[i])) != PKT_OK) {
 			wc->malformed[e]++;
 			nbad++;
 			continue;
@@ -109,62 +127,78 @@ dp_process(struct dp_gen *g, unsigned int w, uint16_t port,
 			wc->no_source++;
 	}
 	wc->rx_packets += n;
+	wc->rx_bytes += rx_bytes;
 	gc->packets += n - nbad;
 
 	for (t = 0; t < sc->ntouched; t++) {
 		const struct dp_assoc	*as;
-		const struct dp_rule	*rule;
-		struct vnb_pkt		*vp;
+		const struct dp_rule	*rule = NULL;
+		const uint16_t		*pkts;
+		const uint8_t		*dirs;
+		struct vnb_pkt		*vp, *po, **pp;
+		struct rte_mbuf		*mb;
+		uint64_t		 hits = 0, bytes = 0;
+		uint32_t		 last = 0, len;
+		unsigned int		 np;
 
 		a = sc->touched[t];
 		as = &g->assocs[a];
+		pkts = &sc->assoc_pkts[a * DP_BURST];
+		dirs = &sc->assoc_dir[a * DP_BURST];
 		k = sc->assoc_n[a];
 		for (i = 0; i < k; i++)
-			cls_in[i] = &info[sc->assoc_pkts[a * DP_BURST + i]];
+			cls_in[i] = &info[pkts[i]];
 		cls_classify(as->policy->cls, cls_in, res, k);
 		p = as->plugin;
+		po = out[p];
+		pp = outp[p];
+		np = nout[p];
 		for (i = 0; i < k; i++) {
-			if (res[i] == 0)
-				continue;
-			idx = sc->assoc_pkts[a * DP_BURST + i];
-			rule = &as->policy->rules[res[i] - 1];
-			gc->matched++;
-			rc[rule->stat].hits++;
-			rc[rule->stat].bytes += rte_pktmbuf_pkt_len(m[idx]);
-			if (rule->drop) {
-				gc->dropped++;
-				continue;
+			if (res[i] != last) {
+				count_run(gc, rc, rule, hits, bytes);
+				hits = bytes = 0;
+				last = res[i];
+				rule = last != 0 ? &as->policy->rules[last - 1] :
+				    NULL;
 			}
-			vp = &out[p][nout[p]];
-			vp->data = rte_pktmbuf_mtod(m[idx], const uint8_t *);
-			vp->wire_len = rte_pktmbuf_pkt_len(m[idx]);
-			vp->len = rte_pktmbuf_data_len(m[idx]);
+			if (last == 0)
+				continue;
+			mb = m[pkts[i]];
+			len = rte_pktmbuf_pkt_len(mb);
+			hits++;
+			bytes += len;
+			if (rule->drop)
+				continue;
+			vp = &po[np];
+			vp->data = rte_pktmbuf_mtod(mb, const uint8_t *);
+			vp->wire_len = len;
+			vp->len = rte_pktmbuf_data_len(mb);
 			if (rule->truncate != 0 && rule->truncate < vp->len)
 				vp->len = rule->truncate;
 			vp->time_ns = now;
-			if (dp_time_offset >= 0 &&
-			    (m[idx]->ol_flags & dp_time_flag))
-				vp->time_ns = *RTE_MBUF_DYNFIELD(m[idx],
-				    dp_time_offset, uint64_t *) * 1000;
+			if (stamp >= 0 && (mb->ol_flags & stamp_flag))
+				vp->time_ns = *RTE_MBUF_DYNFIELD(mb, stamp,
+				    uint64_t *) * 1000;
 			vp->port = port;
-			vp->direction = sc->assoc_dir[a * DP_BURST + i];
+			vp->direction = dirs[i];
 			vp->association = as->index;
-			vp->rule = res[i] - 1;
-			vp->info = &info[idx];
-			vp->mbuf = m[idx];
-			outp[p][nout[p]] = vp;
+			vp->rule = last - 1;
+			vp->info = cls_in[i];
+			pp[np] = vp;
 			/*
 			 * A plugin's batch holds a burst per association;
 			 * hand it over when it is full.
 			 */
-			if (++nout[p] == DP_BURST) {
-				g->plugins[p]->ops->handle(g->inst[p], w,
-				    outp[p], nout[p]);
-				gc->plugin[p] += nout[p];
-				gc->forwarded += nout[p];
-				nout[p] = 0;
+			if (++np == DP_BURST) {
+				g->plugins[p]->ops->handle(g->inst[p], w, pp,
+				    np);
+				gc->plugin[p] += np;
+				gc->forwarded += np;
+				np = 0;
 			}
 		}
+		count_run(gc, rc, rule, hits, bytes);
+		nout[p] = np;
 		sc->assoc_n[a] = 0;
 	}
 	for (p = 0; p < DP_NPLUGINS; p++) {
