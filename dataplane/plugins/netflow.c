@@ -29,8 +29,6 @@
 #define NF_TCP_FIN	0x01
 #define NF_TCP_RST	0x04
 #define NF_SCAN_MS	1000	/* the timeout scan covers the cache in this */
-#define NF_BATCH	32	/* packets whose buckets are fetched together */
-#define NF_AHEAD	16	/* how far ahead flows are fetched */
 
 _Static_assert(sizeof(struct nf_pkey) == 64, "key_make() writes 8 words");
 _Static_assert(offsetof(struct nf_flow, b) == 64, "a flow's second line");
@@ -718,14 +716,13 @@ key_make(const struct nf_inst *in, const struct nf_cache *c,
 	return hash_mix(words_sum3(k->a) + words_sum5(k->b));
 }
 
-/* A new flow for packet p: the oldest makes room if the cache is full. */
+/* A new flow for packet q: the oldest makes room if the cache is full. */
 static uint32_t
 flow_create(struct nf_inst *in, unsigned int w, struct nf_cache *c,
-    const struct nf_pkey *k, uint32_t h, const struct vnb_pkt *p, uint64_t t)
+    const struct nf_pend *q, uint64_t t)
 {
-	const struct nf_assoc	*as = &in->assocs[(uint32_t)k->a[2]];
+	const struct nf_assoc	*as = &in->assocs[(uint32_t)q->k.a[2]];
 	struct nf_flow		*f;
-	uint64_t		 smac, dmac;
 	uint32_t		 i;
 
 	if (c->free == NF_NIL)
@@ -736,20 +733,18 @@ flow_create(struct nf_inst *in, unsigned int w, struct nf_cache *c,
 	if (i >= c->used)
 		c->used = i + 1;
 	memset(f, 0, sizeof(*f));
-	memcpy(f->a, k->a, sizeof(f->a));
+	memcpy(f->a, q->k.a, sizeof(f->a));
 	/* An IPv4 key has no more words unless the MACs are part of it. */
-	if (c->mac_key || (uint8_t)(k->a[2] >> 32) == VNB_FAMILY_IPV6)
-		memcpy(f->b, k->b, sizeof(f->b));
+	if (c->mac_key || (uint8_t)(q->k.a[2] >> 32) == VNB_FAMILY_IPV6)
+		memcpy(f->b, q->k.b, sizeof(f->b));
 	if (!c->mac_key) {
 		/* The first packet's MACs, collected, not matched on. */
-		smac = load64(p->info->smac) & 0xffffffffffffull;
-		dmac = load64(p->info->dmac) & 0xffffffffffffull;
-		f->b[3] = smac | dmac << 48;
-		f->b[4] = dmac >> 16;
+		f->b[3] = q->macs[0];
+		f->b[4] = q->macs[1];
 	}
 	f->first = t;
-	f->hnext = c->buckets[h & c->mask];
-	c->buckets[h & c->mask] = i;
+	f->hnext = c->buckets[q->h & c->mask];
+	c->buckets[q->h & c->mask] = i;
 	f->prev = c->tail;
 	f->next = NF_NIL;
 	if (c->tail != NF_NIL)
@@ -758,11 +753,11 @@ flow_create(struct nf_inst *in, unsigned int w, struct nf_cache *c,
 		c->head = i;
 	c->tail = i;
 	c->n++;
-	f->vlan = p->info->vlan;
-	f->direction = p->direction;
-	if (p->rule < as->nrules) {
-		f->smask = as->masks[p->rule][0];
-		f->dmask = as->masks[p->rule][1];
+	f->vlan = q->vlan;
+	f->direction = q->direction;
+	if (q->rule < as->nrules) {
+		f->smask = as->masks[q->rule][0];
+		f->dmask = as->masks[q->rule][1];
 	}
 	in->stats[w].created++;
 	return i;
@@ -807,60 +802,107 @@ cache_now(struct nf_cache *c, uint64_t wall)
 	return c->clock + (wall > c->clock_wall ? wall - c->clock_wall : 0);
 }
 
+/*
+ * Count pending packet q in its flow, on the cache's clock: a packet
+ * older than the clock counts as of the clock, so that time never runs
+ * backwards.
+ */
 static void
-pkt_account(struct nf_inst *in, unsigned int w, struct nf_cache *c,
-    const struct vnb_pkt *p, const struct nf_pkey *k, uint32_t h, uint64_t t)
+pend_count(struct nf_inst *in, unsigned int w, struct nf_cache *c,
+    const struct nf_pend *q)
 {
 	struct nf_flow	*f;
+	uint64_t	 t = q->t;
 	uint32_t	 i;
 
-	i = flow_find(c, k, h);
+	if (t < c->clock)
+		t = c->clock;
+	if (c->boot == 0)
+		c->boot = t / 1000000000 * 1000000000 - 1000000000;
+	c->clock = t;
+
+	i = flow_find(c, &q->k, q->h);
 	if (i != NF_NIL) {
 		f = &c->flows[i];
 		if (t - f->last >= in->inactive_ns) {
 			flow_export(in, w, c, i, NF_INACTIVE, t);
 			i = NF_NIL;
 		} else if (t - f->first >= in->active_ns ||
-		    (in->version == NF_V5 && f->bytes + p->info->ip_len >
+		    (in->version == NF_V5 && f->bytes + q->ip_len >
 		    UINT32_MAX)) {
 			flow_export(in, w, c, i, NF_ACTIVE, t);
 			i = NF_NIL;
 		}
 	}
 	if (i == NF_NIL)
-		i = flow_create(in, w, c, k, h, p, t);
+		i = flow_create(in, w, c, q, t);
 	f = &c->flows[i];
 	f->packets++;
-	f->bytes += p->info->ip_len;
+	f->bytes += q->ip_len;
 	f->last = t;
-	if (p->info->flags & VNB_PKT_TCP) {
-		f->tcp_flags |= p->info->tcp_flags;
-		if (p->info->tcp_flags & (NF_TCP_FIN | NF_TCP_RST))
-			flow_export(in, w, c, i, NF_FIN, t);
+	f->tcp_flags |= q->tcp_flags;
+	if (q->tcp_flags & (NF_TCP_FIN | NF_TCP_RST))
+		flow_export(in, w, c, i, NF_FIN, t);
+}
+
+/* Count every pending packet of cache c, from slot w. */
+static void
+pend_flush(struct nf_inst *in, unsigned int w, struct nf_cache *c)
+{
+	unsigned int	i;
+
+	for (i = 0; i < c->npend; i++)
+		pend_count(in, w, c, &c->pend[c->side][i]);
+	c->npend = 0;
+}
+
+/* Pending packet q for packet p. */
+static inline void
+pend_make(const struct nf_inst *in, const struct nf_cache *c,
+    const struct vnb_pkt *p, struct nf_pend *q)
+{
+	const struct vnb_pkt_info	*pi = p->info;
+	const uint64_t			 mac48 = 0xffffffffffffull;
+	uint64_t			 smac, dmac;
+
+	q->h = key_make(in, c, p, &q->k);
+	q->t = p->time_ns;
+	q->ip_len = pi->ip_len;
+	q->rule = p->rule;
+	q->vlan = pi->vlan;
+	q->direction = p->direction;
+	q->tcp_flags = pi->flags & VNB_PKT_TCP ? pi->tcp_flags : 0;
+	if (!c->mac_key) {
+		smac = load64(pi->smac) & mac48;
+		dmac = load64(pi->dmac) & mac48;
+		q->macs[0] = smac | dmac << 48;
+		q->macs[1] = dmac >> 16;
 	}
 }
 
 /*
- * The flow k's bucket points to: its second line only if it is needed.
+ * The flow q's bucket points to: its second line only if it is needed.
  * Always inlined: GCC takes a function that only reads and prefetches
  * for a pure one, and drops calls to it, as their result is unused.
  */
 static inline __attribute__((always_inline)) void
-flow_prefetch(const struct nf_cache *c, const struct nf_pkey *k, uint32_t h)
+flow_prefetch(const struct nf_cache *c, const struct nf_pend *q)
 {
-	uint32_t	b = c->buckets[h & c->mask];
+	uint32_t	b = c->buckets[q->h & c->mask];
 
 	if (b == NF_NIL)
 		return;
 	__builtin_prefetch(&c->flows[b].a, 1);
-	if (c->mac_key || (uint8_t)(k->a[2] >> 32) == VNB_FAMILY_IPV6)
+	if (c->mac_key || (uint8_t)(q->k.a[2] >> 32) == VNB_FAMILY_IPV6)
 		__builtin_prefetch(&c->flows[b].b);
 }
 
 /*
- * A burst in two passes, so that memory is fetched ahead of its use: the
- * keys and their buckets first, then the counting, with the flow of the
- * packet NF_AHEAD places on fetched meanwhile.
+ * The packets of a call are counted at the next one (or at the next
+ * tick, whichever comes first), so that the memory they need is fetched
+ * while the dataplane receives: a call makes the keys of its packets and
+ * fetches their buckets, counts the packets the previous call left, and
+ * meanwhile fetches the flows the new buckets point to.
  */
 static void
 nf_handle(void *inst, unsigned int w, struct vnb_pkt *const *pkts,
@@ -868,39 +910,31 @@ nf_handle(void *inst, unsigned int w, struct vnb_pkt *const *pkts,
 {
 	struct nf_inst	*in = inst;
 	struct nf_cache	*c = in->cache[w];
-	struct nf_pkey	 keys[NF_BATCH];
-	uint32_t	 hash[NF_BATCH];
-	uint64_t	 t;
-	unsigned int	 i, j, m;
+	struct nf_pend	*q, *old;
+	unsigned int	 i, j, m, nq, nold;
 
 	for (i = 0; i < n; i += m) {
 		m = n - i > NF_BATCH ? NF_BATCH : n - i;
-		for (j = 0; j < m; j++) {
-			hash[j] = key_make(in, c, pkts[i + j], &keys[j]);
-			__builtin_prefetch(&c->buckets[hash[j] & c->mask]);
-		}
-		for (j = 0; j < m && j < NF_AHEAD; j++)
-			flow_prefetch(c, &keys[j], hash[j]);
-		for (j = 0; j < m; j++) {
-			const struct vnb_pkt	*p = pkts[i + j];
-
-			if (j + NF_AHEAD < m)
-				flow_prefetch(c, &keys[j + NF_AHEAD],
-				    hash[j + NF_AHEAD]);
-
-			if (p->info->family == VNB_FAMILY_NONE) {
+		q = c->pend[c->side ^ 1];
+		for (j = nq = 0; j < m; j++) {
+			if (pkts[i + j]->info->family == VNB_FAMILY_NONE) {
 				in->stats[w].not_ip++;
 				continue;
 			}
-			t = p->time_ns;
-			if (t < c->clock)
-				t = c->clock;
-			if (c->boot == 0)
-				c->boot = t / 1000000000 * 1000000000 -
-				    1000000000;
-			c->clock = t;
-			pkt_account(in, w, c, p, &keys[j], hash[j], t);
+			pend_make(in, c, pkts[i + j], &q[nq]);
+			__builtin_prefetch(&c->buckets[q[nq].h & c->mask]);
+			nq++;
 		}
+		old = c->pend[c->side];
+		nold = c->npend;
+		for (j = 0; j < nq || j < nold; j++) {
+			if (j < nq)
+				flow_prefetch(c, &q[j]);
+			if (j < nold)
+				pend_count(in, w, c, &old[j]);
+		}
+		c->side ^= 1;
+		c->npend = nq;
 	}
 	in->stats[w].packets += n;
 	/* The next tick notes the wall time of this clock. */
@@ -940,6 +974,7 @@ nf_tick(void *inst, unsigned int w, uint64_t wall)
 	uint64_t	 now;
 	unsigned int	 i;
 
+	pend_flush(in, w, c);
 	if (c->moved) {
 		c->clock_wall = wall;
 		c->moved = 0;
@@ -1166,6 +1201,7 @@ cache_drain(struct nf_inst *in, unsigned int w, struct nf_cache *c)
 	uint64_t	wall = in->host->now_ns();
 	unsigned int	i;
 
+	pend_flush(in, w, c);
 	c->clock = cache_now(c, wall);
 	in->draining = 1;
 	while (c->head != NF_NIL)

@@ -133,8 +133,28 @@ struct nf_flow {
 } __attribute__((aligned(64)));
 
 /*
+ * A packet that the plugin took and will count at its next call: what
+ * counting it needs, its key and the key's hash.  Counting waits a call
+ * so that the flow it goes to is fetched from memory meanwhile.
+ */
+struct nf_pend {
+	struct nf_pkey	k;
+	uint64_t	t;		/* ns */
+	uint64_t	macs[2];	/* as b[3] and b[4] of the key */
+	uint32_t	h;
+	uint32_t	ip_len;
+	uint32_t	rule;
+	uint16_t	vlan;
+	uint8_t		direction;
+	uint8_t		tcp_flags;	/* 0 for a packet that is not TCP */
+};
+
+#define NF_BATCH	32	/* packets taken and counted together */
+
+/*
  * One worker's flows.  The cache outlives instances when a reload keeps
- * the flow key and the associations, so that no flow is cut by a reload.
+ * the flow key and the associations, so that no flow is cut by a reload;
+ * its pending packets go with it.
  */
 struct nf_cache {
 	struct nf_flow	*flows;		/* [cap] */
@@ -154,6 +174,9 @@ struct nf_cache {
 	uint64_t	 clock;		/* ns: packet time, then wall time on */
 	uint64_t	 clock_wall;	/* wall time when clock was set */
 	uint64_t	 boot;		/* ns: sysUptime 0 */
+	unsigned int	 npend;		/* pending packets, in pend[side] */
+	unsigned int	 side;
+	struct nf_pend	 pend[2][NF_BATCH];
 };
 
 /* Counters, per worker and one for the control thread. */
