@@ -767,7 +767,7 @@ flow_create(struct nf_inst *in, unsigned int w, struct nf_cache *c,
  * The flow with key k: an IPv4 key is all in the first words, the rest
  * is looked at only for IPv6 and when the MACs are part of the key.
  */
-static uint32_t
+static inline __attribute__((always_inline)) uint32_t
 flow_find(const struct nf_cache *c, const struct nf_pkey *k, uint32_t h)
 {
 	const struct nf_flow	*f;
@@ -803,11 +803,26 @@ cache_now(struct nf_cache *c, uint64_t wall)
 }
 
 /*
+ * The flow for pending packet q at time t, when the flow found for it
+ * (i, or NF_NIL) cannot take it: it has timed out, or a v5 byte count
+ * would overflow.  Kept out of line, as most packets do not come here.
+ */
+static __attribute__((noinline)) uint32_t
+pend_renew(struct nf_inst *in, unsigned int w, struct nf_cache *c,
+    const struct nf_pend *q, uint32_t i, uint64_t t)
+{
+	if (i != NF_NIL)
+		flow_export(in, w, c, i, t - c->flows[i].last >=
+		    in->inactive_ns ? NF_INACTIVE : NF_ACTIVE, t);
+	return flow_create(in, w, c, q, t);
+}
+
+/*
  * Count pending packet q in its flow, on the cache's clock: a packet
  * older than the clock counts as of the clock, so that time never runs
  * backwards.
  */
-static void
+static inline __attribute__((always_inline)) void
 pend_count(struct nf_inst *in, unsigned int w, struct nf_cache *c,
     const struct nf_pend *q)
 {
@@ -822,20 +837,11 @@ pend_count(struct nf_inst *in, unsigned int w, struct nf_cache *c,
 	c->clock = t;
 
 	i = flow_find(c, &q->k, q->h);
-	if (i != NF_NIL) {
-		f = &c->flows[i];
-		if (t - f->last >= in->inactive_ns) {
-			flow_export(in, w, c, i, NF_INACTIVE, t);
-			i = NF_NIL;
-		} else if (t - f->first >= in->active_ns ||
-		    (in->version == NF_V5 && f->bytes + q->ip_len >
-		    UINT32_MAX)) {
-			flow_export(in, w, c, i, NF_ACTIVE, t);
-			i = NF_NIL;
-		}
-	}
-	if (i == NF_NIL)
-		i = flow_create(in, w, c, q, t);
+	if (i == NF_NIL || t - c->flows[i].last >= in->inactive_ns ||
+	    t - c->flows[i].first >= in->active_ns ||
+	    (in->version == NF_V5 && c->flows[i].bytes + q->ip_len >
+	    UINT32_MAX))
+		i = pend_renew(in, w, c, q, i, t);
 	f = &c->flows[i];
 	f->packets++;
 	f->bytes += q->ip_len;
