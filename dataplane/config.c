@@ -274,10 +274,15 @@ index_sources(struct dp_gen *g, uint32_t *remap)
 	}
 }
 
-/* The associations of each source, for the workers' lookups. */
+/*
+ * The associations of each source, for the workers' lookups, and the one
+ * association of a MAC where there is only one, so that a packet from or
+ * to it needs no look at its source.
+ */
 static void
 index_assocs(struct dp_gen *g)
 {
+	struct dp_mac_slot	*ms;
 	struct dp_src_assoc	*sa;
 	size_t			 i;
 	uint32_t		 s, *fill;
@@ -298,6 +303,20 @@ index_assocs(struct dp_gen *g)
 		g->directions |= sa->directions;
 	}
 	free(fill);
+
+	for (i = 0; i <= g->mac_mask; i++) {
+		ms = &g->mac_slots[i];
+		ms->assoc = DP_ASSOC_NONE;
+		if (ms->key == DP_MAC_EMPTY || ms->n != 1)
+			continue;
+		s = ms->first;
+		if (g->sources[s].vlan != 0 || g->sources[s].port >= 0 ||
+		    g->src_first[s + 1] - g->src_first[s] != 1)
+			continue;
+		sa = &g->src_assocs[g->src_first[s]];
+		ms->assoc = sa->assoc;
+		ms->directions = sa->directions;
+	}
 }
 
 static uint8_t

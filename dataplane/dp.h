@@ -65,7 +65,16 @@ struct dp_mac_slot {
 	uint64_t	key;		/* DP_MAC_EMPTY: a free slot */
 	uint32_t	first;
 	uint32_t	n;
+	/*
+	 * The association of the MAC's one source when that source has
+	 * one, on any VLAN and port (the usual case), and its directions;
+	 * else DP_ASSOC_NONE, and the sources say.
+	 */
+	uint32_t	assoc;
+	uint8_t		directions;
 };
+
+#define DP_ASSOC_NONE		UINT32_MAX
 
 /* No MAC has bits above the 48th. */
 #define DP_MAC_EMPTY		UINT64_MAX
@@ -178,11 +187,12 @@ dp_mac_hash(uint64_t key)
 }
 
 /*
- * The first source with MAC mac, and in *n how many in a row have it;
- * NULL if none.  On the workers, twice a packet: it has to be cheap.
+ * The slot of MAC mac, which has its first source and how many in a row
+ * have it; NULL if none.  On the workers, twice a packet: it has to be
+ * cheap.
  */
-static inline const struct dp_source *
-dp_gen_source(const struct dp_gen *g, const uint8_t *mac, uint32_t *n)
+static inline const struct dp_mac_slot *
+dp_gen_slot(const struct dp_gen *g, const uint8_t *mac)
 {
 	const struct dp_mac_slot	*ms;
 	uint64_t			 key = dp_mac_key(mac);
@@ -191,14 +201,10 @@ dp_gen_source(const struct dp_gen *g, const uint8_t *mac, uint32_t *n)
 	for (slot = dp_mac_hash(key) & g->mac_mask;;
 	    slot = (slot + 1) & g->mac_mask) {
 		ms = &g->mac_slots[slot];
-		if (ms->key == key) {
-			*n = ms->n;
-			return &g->sources[ms->first];
-		}
-		if (ms->key == DP_MAC_EMPTY) {
-			*n = 0;
+		if (ms->key == key)
+			return ms;
+		if (ms->key == DP_MAC_EMPTY)
 			return NULL;
-		}
 	}
 }
 

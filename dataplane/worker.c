@@ -13,6 +13,27 @@
 #include "dp.h"
 
 /*
+ * Add packet idx, seen in direction dir, to association a's share of the
+ * burst.  A frame from a source to itself counts once: the egress pass
+ * comes second.
+ */
+static inline __attribute__((always_inline)) unsigned int
+assoc_add(struct dp_scratch *sc, uint32_t a, uint16_t idx, uint8_t dir)
+{
+	uint16_t	cnt = sc->assoc_n[a];
+
+	if (dir == VNB_DIR_EGRESS && cnt > 0 &&
+	    sc->assoc_pkts[a * DP_BURST + cnt - 1] == idx)
+		return 0;
+	if (cnt == 0)
+		sc->touched[sc->ntouched++] = a;
+	sc->assoc_pkts[a * DP_BURST + cnt] = idx;
+	sc->assoc_dir[a * DP_BURST + cnt] = dir;
+	sc->assoc_n[a] = cnt + 1;
+	return 1;
+}
+
+/*
  * A source owns a packet it sent (ingress) or that was sent to it
  * (egress), if the VLAN and the port fit too.  Inlined: it runs twice a
  * packet, and most of its work is a few loads and compares.
@@ -22,40 +43,28 @@ match_sources(const struct dp_gen *g, struct dp_scratch *sc, uint16_t port,
     const struct vnb_pkt_info *info, uint16_t idx, const uint8_t *mac,
     uint8_t dir)
 {
+	const struct dp_mac_slot	*ms;
 	const struct dp_source		*src;
 	const struct dp_src_assoc	*sa, *end;
-	uint32_t			 n, i, a;
-	uint16_t			 cnt;
+	uint32_t			 i;
 	unsigned int			 added = 0;
 
-	if ((src = dp_gen_source(g, mac, &n)) == NULL)
+	if ((ms = dp_gen_slot(g, mac)) == NULL)
 		return 0;
-	for (i = 0; i < n; i++, src++) {
+	if (ms->assoc != DP_ASSOC_NONE)
+		return ms->directions & dir ?
+		    assoc_add(sc, ms->assoc, idx, dir) : 0;
+	src = &g->sources[ms->first];
+	for (i = 0; i < ms->n; i++, src++) {
 		if ((src->vlan != 0 && (!(info->flags & VNB_PKT_VLAN) ||
 		    info->vlan != src->vlan)) ||
 		    (src->port >= 0 && src->port != port))
 			continue;
 		sa = &g->src_assocs[g->src_first[src - g->sources]];
 		end = &g->src_assocs[g->src_first[src - g->sources + 1]];
-		for (; sa < end; sa++) {
-			if (!(sa->directions & dir))
-				continue;
-			a = sa->assoc;
-			cnt = sc->assoc_n[a];
-			/*
-			 * A frame from a source to itself counts once: the
-			 * egress pass comes second.
-			 */
-			if (dir == VNB_DIR_EGRESS && cnt > 0 &&
-			    sc->assoc_pkts[a * DP_BURST + cnt - 1] == idx)
-				continue;
-			if (cnt == 0)
-				sc->touched[sc->ntouched++] = a;
-			sc->assoc_pkts[a * DP_BURST + cnt] = idx;
-			sc->assoc_dir[a * DP_BURST + cnt] = dir;
-			sc->assoc_n[a] = cnt + 1;
-			added++;
-		}
+		for (; sa < end; sa++)
+			if (sa->directions & dir)
+				added += assoc_add(sc, sa->assoc, idx, dir);
 	}
 	return added;
 }

@@ -63,7 +63,8 @@ scope_head() {
 
 # The scope: one source per sending MAC of the traffic, each with a
 # rawforward association (ingress only, so that every packet belongs to
-# exactly one), all with policy "p", whose rules are on stdin.
+# exactly one, unless DIRECTION says otherwise: "alternate" makes every
+# other one egress), all with policy "p", whose rules are on stdin.
 scope() {
 	{
 		scope_head
@@ -77,10 +78,13 @@ scope() {
 		    if smac not in macs:
 		        macs.append(smac)
 		for i, mac in enumerate(macs):
+		    d = sys.argv[2]
+		    if d == "alternate":
+		        d = ("ingress", "egress")[i % 2]
 		    print("---\nkind: source\nscope: s\nname: h%d\nmac: \"%s\"" % (i, mac))
 		    print("---\nkind: rawforward-association\nscope: s\nname: a%d" % i)
 		    print("source: h%d\npolicy: p\ncollector: ids\ndirection: %s" %
-		          (i, sys.argv[2]))
+		          (i, d))
 		EOF
 		cat
 	} >scope.yaml
@@ -287,6 +291,14 @@ field_alone() {
 	assert_oracle
 	grep -q ' egress ' got
 	! grep -q ' ingress ' got
+}
+
+@test "sources in different directions: each only in its own" {
+	DIRECTION=alternate policy "" | DIRECTION=alternate scope
+	dataplane
+	assert_oracle
+	grep -q ' ingress ' got
+	grep -q ' egress ' got
 }
 
 @test "a source on a VLAN owns only that VLAN's packets" {
