@@ -807,6 +807,19 @@ cls_classify_burst(const struct classifier *cls,
 			    results);
 }
 
+int
+cls_constant(const struct classifier *cls, uint32_t *result)
+{
+	int	k;
+
+	for (k = 0; k < CLS_KINDS; k++)
+		if (cls->nacl[k] != 0 || cls->nlinear[k] != 0 ||
+		    cls->any[k] != cls->any[0])
+			return 0;
+	*result = cls->any[0];
+	return 1;
+}
+
 void
 cls_classify(const struct classifier *cls,
     const struct vnb_pkt_info *const *pkts, uint32_t *results,

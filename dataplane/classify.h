@@ -43,6 +43,14 @@ struct classifier	*cls_build(const char *name,
 void			 cls_free(struct classifier *);
 
 /*
+ * Whether every packet gets the same result from the classifier, which
+ * *result then holds: a policy whose first rule matches anything, or
+ * that has no rules at all.  Such a policy needs no classifying.
+ */
+int			 cls_constant(const struct classifier *,
+			    uint32_t *result);
+
+/*
  * For each of the n packets, results[i] is the index of the first rule
  * pkts[i] matches plus one, or 0 if none does.  Safe to call from any
  * number of threads at once.

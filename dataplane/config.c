@@ -183,6 +183,8 @@ load_policy(struct load *l, const json_t *p, int socket)
 		    l->errlen);
 		if (pol->cls == NULL)
 			l->failed++;
+		else
+			pol->constant = cls_constant(pol->cls, &pol->result);
 	}
 	free(match);
 	return pol;

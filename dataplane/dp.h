@@ -55,6 +55,8 @@ struct dp_policy {
 	struct classifier	*cls;
 	struct dp_rule		*rules;		/* in match order */
 	size_t			 nrules;
+	int			 constant;	/* see cls_constant() */
+	uint32_t		 result;	/* what cls gives, if constant */
 };
 
 /*

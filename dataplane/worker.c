@@ -155,9 +155,14 @@ dp_process(struct dp_gen *g, unsigned int w, uint16_t port,
 		pkts = &sc->assoc_pkts[a * DP_BURST];
 		dirs = &sc->assoc_dir[a * DP_BURST];
 		k = sc->assoc_n[a];
-		for (i = 0; i < k; i++)
-			cls_in[i] = &info[pkts[i]];
-		cls_classify(as->policy->cls, cls_in, res, k);
+		if (as->policy->constant) {
+			for (i = 0; i < k; i++)
+				res[i] = as->policy->result;
+		} else {
+			for (i = 0; i < k; i++)
+				cls_in[i] = &info[pkts[i]];
+			cls_classify(as->policy->cls, cls_in, res, k);
+		}
 		p = as->plugin;
 		po = out[p];
 		pp = outp[p];
@@ -192,7 +197,7 @@ dp_process(struct dp_gen *g, unsigned int w, uint16_t port,
 			vp->direction = dirs[i];
 			vp->association = as->index;
 			vp->rule = last - 1;
-			vp->info = cls_in[i];
+			vp->info = &info[pkts[i]];
 			pp[np] = vp;
 			/*
 			 * A plugin's batch holds a burst per association;

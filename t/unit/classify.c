@@ -552,6 +552,46 @@ test_order(void)
 	cls_free(cls);
 }
 
+/*
+ * A policy whose first rule matches anything gives every packet that
+ * rule; one of no rules gives none.  Only the rule-by-rule form knows
+ * a catch-all when it sees one.
+ */
+static void
+test_constant(void)
+{
+	static const char	*name = "constant";
+	struct classifier	*cls;
+	uint32_t		 r = UINT32_MAX;
+	int			 seen = cls_linear_max > 0;
+
+	cls = build(name, "", "proto=tcp", NULL);
+	is_int(cls_constant(cls, &r), seen, "%s: a catch-all first", name);
+	if (seen)
+		is_int(r, 1, "%s: its result is the first rule", name);
+	cls_free(cls);
+
+	cls = build(name, "proto=tcp", "", NULL);
+	is_int(cls_constant(cls, &r), 0, "%s: a rule with a condition first",
+	    name);
+	cls_free(cls);
+
+	/* Catch-alls of one family each: packets get different rules. */
+	cls = build(name, "family=4", "", NULL);
+	is_int(cls_constant(cls, &r), 0, "%s: a catch-all of IPv4 first",
+	    name);
+	cls_free(cls);
+
+	r = UINT32_MAX;
+	if ((cls = cls_build(name, NULL, 0, -1, err, sizeof(err))) == NULL) {
+		printf("Bail out! cls_build '%s': %s\n", name, err);
+		exit(1);
+	}
+	is_int(cls_constant(cls, &r), 1, "%s: no rules", name);
+	is_int(r, 0, "%s: no rules match nothing", name);
+	cls_free(cls);
+}
+
 /* A packet without ports matches only rules with any ports. */
 static void
 test_no_ports(void)
@@ -1239,6 +1279,7 @@ main(int argc, char **argv)
 		test_macs();
 		test_families();
 		test_order();
+		test_constant();
 		test_no_ports();
 		test_errors();
 		test_calls();
