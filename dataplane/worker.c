@@ -198,6 +198,7 @@ dp_process(struct dp_gen *g, unsigned int w, uint16_t port,
 			vp->association = as->index;
 			vp->rule = last - 1;
 			vp->info = &info[pkts[i]];
+			vp->mbuf = mb;
 			pp[np] = vp;
 			/*
 			 * A plugin's batch holds a burst per association;

@@ -388,6 +388,7 @@ field_alone() {
 	[ "$hits" = "$(counter generations.0.matched)" ]
 	[ "$hits" = "$(counter plugins.rawforward.packets)" ]
 	[ "$hits" = "$(counter plugins.rawforward.counters.written)" ]
+	[ "$(counter plugins.rawforward.counters.without-mbuf)" = 0 ]
 	[ "$(counter ports.0.rx-packets)" = 3000 ]
 }
 

@@ -27,6 +27,7 @@ struct files {
 	unsigned int	 n;
 	unsigned long	*packets;
 	unsigned long	*bytes;
+	unsigned long	*no_mbuf;	/* frames handed without their mbuf */
 };
 
 struct pcapwrite {
@@ -111,6 +112,7 @@ files_close(struct files *f)
 	free(f->log);
 	free(f->packets);
 	free(f->bytes);
+	free(f->no_mbuf);
 	free(f);
 }
 
@@ -137,6 +139,7 @@ pw_init(const struct vnb_plugin_host *host, const char *config, char *err,
 	f->log = calloc(f->n, sizeof(*f->log));
 	f->packets = calloc(f->n, sizeof(*f->packets));
 	f->bytes = calloc(f->n, sizeof(*f->bytes));
+	f->no_mbuf = calloc(f->n, sizeof(*f->no_mbuf));
 	file = arg(config, "file");
 	log = arg(config, "log");
 	for (w = 0; w < f->n; w++) {
@@ -208,6 +211,9 @@ pw_handle(void *inst, unsigned int w, struct vnb_pkt *const *pkts,
 			    pkts[i]->wire_len);
 		f->packets[w]++;
 		f->bytes[w] += pkts[i]->len;
+		/* Every frame comes with its mbuf, which this plugin leaves. */
+		if (pkts[i]->mbuf == NULL)
+			f->no_mbuf[w]++;
 	}
 }
 
@@ -215,15 +221,17 @@ static void
 pw_counters(void *inst, vnb_counter_fn *emit, void *arg)
 {
 	struct pcapwrite	*pw = inst;
-	unsigned long		 packets = 0, bytes = 0;
+	unsigned long		 packets = 0, bytes = 0, no_mbuf = 0;
 	unsigned int		 w;
 
 	for (w = 0; w < pw->files->n; w++) {
 		packets += pw->files->packets[w];
 		bytes += pw->files->bytes[w];
+		no_mbuf += pw->files->no_mbuf[w];
 	}
 	emit(arg, "written", packets);
 	emit(arg, "bytes", bytes);
+	emit(arg, "without-mbuf", no_mbuf);
 }
 
 static void
