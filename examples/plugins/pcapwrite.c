@@ -12,7 +12,8 @@
  *
  * Arguments: file=PATH, the capture file (worker w > 0 writes PATH.w);
  * log=PATH, a text line per packet: worker, association, rule, direction
- * and lengths.
+ * and lengths.  Its counters: packets and bytes written, and frames that
+ * came without their mbuf (which would be a dataplane bug).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,7 +212,7 @@ pw_handle(void *inst, unsigned int w, struct vnb_pkt *const *pkts,
 			    pkts[i]->wire_len);
 		f->packets[w]++;
 		f->bytes[w] += pkts[i]->len;
-		/* Every frame comes with its mbuf, which this plugin leaves. */
+		/* This plugin has no use for the mbuf, but it must be there. */
 		if (pkts[i]->mbuf == NULL)
 			f->no_mbuf[w]++;
 	}
