@@ -551,6 +551,24 @@ reload() {
 	[ "$(nfdump -R nf -q -o 'fmt:%exp' | sort -u | tr -d ' ')" = 2 ]
 }
 
+@test "stopped under traffic, it exports every packet it took" {
+	local port
+
+	port=$(free_port)
+	collector_start nf "$port"
+	collector c "$port" | scope "version: v9"
+	vnb-dataplane -d -c doc.yaml --pcap "$TRAFFIC,loop" --stats-json \
+	    --plugin "netflow=$PLUGIN" >stats.json &
+	DP=$!
+	sleep 1
+	kill -TERM "$DP"
+	wait "$DP"
+	collectors_stop
+	[ "$(stat nf 'Sequence failures')" = 0 ]
+	[ "$(counter packets)" -gt 3000 ]
+	[ "$(stat nf Packets)" = $(($(counter packets) - $(counter not-ip))) ]
+}
+
 @test "settings the plugin cannot use are refused with a clear message" {
 	collector c 2055 | scope "$(printf 'version: v9\ntransport: egress\nsource-address: %s\nsource-port: 40000' 192.0.2.1)"
 	run vnb-dataplane -d -c doc.yaml --pcap "$TRAFFIC" --idle-exit 500ms \
